@@ -7,6 +7,7 @@
 from spc._version import __version__
 from spc.charts import CHARTS
 from spc.errors import SPCError, SPCWarning
+from spc.mdc import mdc_icons, variation_icon
 from spc.qic import QICResult, qic, summarise
 from spc.rules import PRESETS, RULES, RuleOptions
 
@@ -19,6 +20,8 @@ __all__ = [
     "SPCError",
     "SPCWarning",
     "__version__",
+    "mdc_icons",
     "qic",
     "summarise",
+    "variation_icon",
 ]

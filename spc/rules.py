@@ -126,9 +126,11 @@ def shift_points(
     >>> shift_points(side, np.zeros(8, int), 6, "break", "skip").any()
     np.False_
     """
-    missing_mask = np.isnan(side)
-    on_line = side == 0
-    drop = (on_line if ties == "skip" else False) | (missing_mask if missing == "skip" else False)
+    drop = np.zeros(side.size, dtype=bool)
+    if ties == "skip":
+        drop |= side == 0
+    if missing == "skip":
+        drop |= np.isnan(side)
     keep = np.flatnonzero(~drop)
     s = side[keep]
     valid = np.abs(s) == 1

@@ -1,0 +1,292 @@
+"""Plain-English captions for SPC charts: what a chart says, and what it does not say.
+
+Reads only the result frame and options (``docs/result-frame.md``); never imports matplotlib,
+so reports can caption charts without a plotting backend.
+
+Example::
+
+    res = spc.qic(df, x="month", y="falls", n="bed_days", chart="u", multiply=1000)
+    print(spc.describe(res))
+    # Falls (per 1,000 bed days), U chart: 24 monthly points from Jan 2023 to Dec 2024. ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from spc.icons import ASSURANCE_TEXT, VARIATION_TEXT, assurance_icon, variation_icon
+from spc.labels import (
+    chart_name,
+    facet_title,
+    fmt_num,
+    fmt_x,
+    measure_label,
+    period_of,
+    split_facets,
+    unit_label,
+)
+
+__all__ = ["RULE_TEXT", "describe", "describe_frame"]
+
+
+class ResultLike(Protocol):
+    """Anything with a result frame ``.data`` and the ``.options`` it was computed with."""
+
+    data: pd.DataFrame
+    options: Mapping[str, Any]
+
+
+#: Sigma-type rules (a point outside the 3-sigma limits) in every rule set.
+OUTSIDE_RULES = frozenset({"rule_sigma", "rule_astronomical", "rule_outside", "rule_we1"})
+
+#: What each rule column means, in words a ward team would use.
+RULE_TEXT: dict[str, str] = {
+    "rule_sigma": "outside the control limits",
+    "rule_astronomical": "outside the control limits",
+    "rule_outside": "outside the control limits",
+    "rule_long_run": "in an unusually long run on one side of the centre line",
+    "rule_few_crossings": "in a phase that crosses the centre line too few times",
+    "rule_shift": "in a shift (a run of points on one side of the centre line)",
+    "rule_trend": "in a trend (points steadily rising or falling)",
+    "rule_two_in_three": "two out of three points close to a limit (beyond 2 sigma)",
+    "rule_runs": "in a phase with too few or too many runs",
+    "rule_we1": "outside the control limits",
+    "rule_we2": "two out of three points beyond 2 sigma on one side",
+    "rule_we3": "four out of five points beyond 1 sigma on one side",
+    "rule_we4": "in a run of eight points on one side of the centre line",
+}
+
+_PERIOD_WORD = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+
+
+def describe(res: ResultLike) -> str | dict[Any, str]:
+    """Caption(s) for a ``QICResult``: one string, or ``{facet: caption}`` when faceted.
+
+    Each caption says what is measured, the current centre and limits, which signals fired and
+    since when, and what the chart does *not* mean.
+
+    >>> caps = describe(res)            # doctest: +SKIP
+    >>> caps["Ward A"]                  # doctest: +SKIP
+    'Falls (per 1,000 bed days), U chart, Ward A: 24 monthly points ...'
+    """
+    data, options = res.data, dict(res.options)
+    summary = _summary_or_none(res)
+    out: dict[Any, str] = {}
+    for key, rows in split_facets(data, options):
+        out[key] = describe_frame(rows, options, facet=key, summary=summary)
+    if list(out) == [None]:
+        return out[None]
+    return out
+
+
+def _summary_or_none(res: object) -> pd.DataFrame | None:
+    # The summary carries the engine's assurance verdict; captions still work without it.
+    fn = getattr(res, "summary", None)
+    if not callable(fn):
+        return None
+    try:
+        summ = fn()
+    except Exception:  # a caption must never fail because the summary did
+        return None
+    return summ if isinstance(summ, pd.DataFrame) else None
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def describe_frame(
+    rows: pd.DataFrame,
+    options: Mapping[str, Any],
+    facet: object = None,
+    summary: pd.DataFrame | None = None,
+) -> str:
+    """Caption for the rows of one facet of a result frame (see :func:`describe`)."""
+    if rows.empty:
+        return "No data."
+    chart = str(options.get("chart") or "run")
+    period = period_of(rows["x"])
+    pword = _PERIOD_WORD.get(period or "", "")
+    unit = unit_label(options)
+    what = measure_label(options)
+    head = f"{_sentence(what)}{f' ({unit})' if unit else ''}, {chart_name(options)}"
+    if facet is not None:
+        head += f", {facet_title(facet)}"
+    n_pts = len(rows)
+    adj = f"{pword}ly " if pword and pword != "day" else ("daily " if pword == "day" else "")
+    head += (
+        f": {n_pts} {adj}points from {fmt_x(rows['x'].iloc[0], period)} "
+        f"to {fmt_x(rows['x'].iloc[-1], period)}."
+    )
+    sentences = [head]
+
+    parts = rows["part"].to_numpy() if "part" in rows else np.ones(n_pts, dtype=int)
+    last_part = parts[-1]
+    cur = rows[parts == last_part]
+    if len(np.unique(parts)) > 1:
+        sentences.append(
+            f"The chart has {len(np.unique(parts))} phases; the current phase began "
+            f"{fmt_x(cur['x'].iloc[0], period)} ({len(cur)} points)."
+        )
+    sentences.append(_centre_and_limits(cur, chart, options))
+    if options.get("freeze") is not None and "baseline" in cur and not cur["baseline"].all():
+        nb = int(cur["baseline"].sum())
+        sentences.append(
+            f"Centre and limits are frozen on a baseline of {nb} points and extended "
+            "(dashed) to judge the later points against it."
+        )
+    if "include" in rows and not rows["include"].all():
+        ex = rows.loc[~rows["include"].astype(bool), "x"]
+        sentences.append(
+            f"{len(ex)} point(s) ({', '.join(fmt_x(v, period) for v in ex.iloc[:3])}"
+            f"{', ...' if len(ex) > 3 else ''}) are shown hollow and left out of the calculations."
+        )
+
+    signal_text, since = _signals(rows, cur, parts, period)
+    sentences.extend(signal_text)
+
+    improvement = options.get("improvement")
+    if improvement in ("increase", "decrease") and "point_type" in cur:
+        icon = variation_icon(cur["point_type"].iloc[-1], improvement)
+        if icon:
+            sentences.append(
+                f"Latest point: {VARIATION_TEXT[icon][0].lower()}{VARIATION_TEXT[icon][1:]}."
+            )
+    target_text = _target(cur, options, facet, summary)
+    if target_text:
+        sentences.append(target_text)
+    sentences.append(_caveat(rows, cur, chart, pword, since, period))
+    return " ".join(s for s in sentences if s)
+
+
+def _centre_and_limits(cur: pd.DataFrame, chart: str, options: Mapping[str, Any]) -> str:
+    cl = cur["cl"].dropna()
+    if cl.empty:
+        return "No centre line could be calculated for the current phase."
+    cl_word = "median" if chart == "run" else "mean"
+    text = f"Current centre line ({cl_word}) {fmt_num(cl.iloc[-1])}"
+    lcl = cur["lcl"] if "lcl" in cur else pd.Series(np.nan, index=cur.index)
+    ucl = cur["ucl"] if "ucl" in cur else pd.Series(np.nan, index=cur.index)
+    if chart == "run" or (lcl.isna().all() and ucl.isna().all()):
+        return text + "; a run chart has no control limits."
+    lo, hi = lcl.iloc[-1], ucl.iloc[-1]
+    varying = lcl.nunique(dropna=True) > 1 or ucl.nunique(dropna=True) > 1
+    if pd.isna(lo) and not pd.isna(hi):
+        lim = f"upper control limit {fmt_num(hi)} (no lower limit)"
+    elif pd.isna(hi) and not pd.isna(lo):
+        lim = f"lower control limit {fmt_num(lo)} (no upper limit)"
+    else:
+        lim = f"control limits {fmt_num(lo)} to {fmt_num(hi)}"
+    if varying:
+        lim += " for the latest point (the limits widen and narrow with the denominator)"
+    text += f", {lim}."
+    if "short_group_warning" in cur and bool(cur["short_group_warning"].iloc[-1]):
+        text += (
+            f" Only {len(cur)} points in this phase: the limits are trial limits and may move "
+            "as data accrue."
+        )
+    return text
+
+
+def _signals(
+    rows: pd.DataFrame, cur: pd.DataFrame, parts: np.ndarray, period: str | None
+) -> tuple[list[str], str | None]:
+    rule_cols = [c for c in rows.columns if c.startswith("rule_")]
+    out: list[str] = []
+    since: str | None = None
+    fired = [c for c in rule_cols if cur[c].fillna(False).astype(bool).any()]
+    if fired:
+        descr = []
+        seen: set[str] = set()
+        for col in fired:
+            flagged = cur.loc[cur[col].fillna(False).astype(bool), "x"]
+            phrase = RULE_TEXT.get(col, col.removeprefix("rule_").replace("_", " "))
+            if phrase in seen:
+                continue
+            seen.add(phrase)
+            when = fmt_x(flagged.iloc[0], period)
+            extra = ""
+            if col == "rule_long_run" and "longest_run" in cur:
+                extra = (
+                    f" (longest run {fmt_num(cur['longest_run'].iloc[-1])}, "
+                    f"limit {fmt_num(cur['longest_run_max'].iloc[-1])})"
+                )
+            elif col == "rule_few_crossings" and "n_crossings" in cur:
+                extra = (
+                    f" ({fmt_num(cur['n_crossings'].iloc[-1])} crossings, at least "
+                    f"{fmt_num(cur['n_crossings_min'].iloc[-1])} expected)"
+                )
+            descr.append(f"{len(flagged)} point(s) {phrase}{extra}, from {when}")
+        sig = cur.loc[cur["signal"].fillna(False).astype(bool), "x"] if "signal" in cur else None
+        if sig is not None and len(sig):
+            since = fmt_x(sig.iloc[0], period)
+        out.append("Signals of special cause in the current phase: " + "; ".join(descr) + ".")
+    else:
+        out.append("No signals of special cause in the current phase.")
+    if len(np.unique(parts)) > 1 and rule_cols:
+        earlier = rows[parts != parts[-1]]
+        if "signal" in earlier and earlier["signal"].fillna(False).astype(bool).any():
+            ph = sorted(set(earlier.loc[earlier["signal"].astype(bool), "part"].tolist()))
+            out.append(f"Earlier phase(s) {', '.join(str(p) for p in ph)} also had signals.")
+    return out, since
+
+
+def _target(
+    cur: pd.DataFrame,
+    options: Mapping[str, Any],
+    facet: object,
+    summary: pd.DataFrame | None,
+) -> str:
+    if "target" not in cur or cur["target"].isna().all():
+        return ""
+    target = cur["target"].dropna().iloc[-1]
+    text = f"Target {fmt_num(target)}."
+    verdict = None
+    if summary is not None and "assurance_type" in summary:
+        summ = summary
+        for col in options.get("facet") or []:
+            if isinstance(options.get("facet"), str):
+                col = options["facet"]
+            if col in summ and col in cur:
+                summ = summ[summ[col] == cur[col].iloc[0]]
+        vals = summ["assurance_type"].dropna()
+        if len(vals):
+            verdict = assurance_icon(vals.iloc[-1])
+    if verdict:
+        text += f" {ASSURANCE_TEXT[verdict]}."
+        if verdict == "inconsistent":
+            text += (
+                " The target lies inside the limits, so meeting or missing it in any one period "
+                "is chance, not performance."
+            )
+    return text
+
+
+def _caveat(
+    rows: pd.DataFrame,
+    cur: pd.DataFrame,
+    chart: str,
+    pword: str,
+    since: str | None,
+    period: str | None,
+) -> str:
+    step = f"{pword}-to-{pword}" if pword else "point-to-point"
+    if since is None:
+        text = (
+            f"What it does not mean: this is common cause variation, so the {step} ups and "
+            "downs are noise, not evidence of change; reacting to or ranking single "
+            f"{pword or 'point'}s would mislead. A different result needs the process itself "
+            "to be redesigned."
+        )
+    else:
+        text = (
+            f"What it does not mean: a signal shows that the process changed around {since}, "
+            "not why; check the change log before crediting (or blaming) any one action."
+        )
+    if chart == "run":
+        text += " A run chart cannot show single unusual points, only shifts and trends."
+    return text

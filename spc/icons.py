@@ -1,0 +1,173 @@
+"""Making Data Count variation and assurance icons: which icon applies, and the icons as SVG.
+
+No matplotlib here: the icon *keys* are derived from the result frame / summary, and the SVG
+strings are written by hand so HTML tables need no plotting backend. The matplotlib drawing of
+the same designs lives in ``spc.plotting``.
+
+Icon keys follow NHSRplotthedots (``ptd_get_icons``):
+
+* variation: ``common_cause``, ``improvement_high``, ``improvement_low``, ``concern_high``,
+  ``concern_low``, ``neutral_high``, ``neutral_low``;
+* assurance: ``pass``, ``fail``, ``inconsistent``.
+
+>>> variation_icon("special_cause_improvement", "decrease")
+'improvement_low'
+>>> assurance_icon("consistent_pass")
+'pass'
+"""
+
+from __future__ import annotations
+
+import html
+
+#: Making Data Count colours (NHSRplotthedots ``ptd_spc_colours``). The point fills keep the
+#: MDC hues people recognise; plots add a dark edge to coloured markers so that even the light
+#: orange keeps a 3:1 contrast against white (WCAG 2.1 non-text contrast). Blue/orange is the
+#: colour-blind-safe pair; shapes carry the same information (see ``spc.plotting``).
+MDC_COLOURS: dict[str, str] = {
+    "common_cause": "#7B7D7D",  # grey
+    "improvement": "#289DE0",  # blue
+    "concern": "#FAB428",  # orange
+    "neutral": "#361475",  # purple
+    "target": "#DE1B1B",  # red
+    "edge": "#231F20",  # near-black outline for contrast
+}
+
+VARIATION_ICONS = (
+    "common_cause",
+    "improvement_high",
+    "improvement_low",
+    "concern_high",
+    "concern_low",
+    "neutral_high",
+    "neutral_low",
+)
+ASSURANCE_ICONS = ("pass", "fail", "inconsistent")
+
+VARIATION_TEXT: dict[str, str] = {
+    "common_cause": "Common cause variation",
+    "improvement_high": "Special cause variation: improvement (higher)",
+    "improvement_low": "Special cause variation: improvement (lower)",
+    "concern_high": "Special cause variation: concern (higher)",
+    "concern_low": "Special cause variation: concern (lower)",
+    "neutral_high": "Special cause variation: neither improvement nor concern (higher)",
+    "neutral_low": "Special cause variation: neither improvement nor concern (lower)",
+}
+ASSURANCE_TEXT: dict[str, str] = {
+    "pass": "Assurance: the process will consistently meet the target",
+    "fail": "Assurance: the process will consistently fail the target",
+    "inconsistent": "Assurance: the process will hit and miss the target at random",
+}
+
+
+def variation_icon(point_type: object, improvement: object = None) -> str | None:
+    """Variation icon key for the ``point_type`` of a facet's latest point.
+
+    ``improvement`` is ``"increase"``, ``"decrease"`` or neutral/None; it decides whether an
+    improvement is high or low. Returns ``None`` for a missing point type.
+    """
+    if not isinstance(point_type, str) or not point_type:
+        return None
+    if point_type == "common_cause":
+        return "common_cause"
+    if point_type == "special_cause_neutral_high":
+        return "neutral_high"
+    if point_type == "special_cause_neutral_low":
+        return "neutral_low"
+    up = improvement == "increase"
+    if point_type == "special_cause_improvement":
+        return "improvement_high" if up else "improvement_low"
+    if point_type == "special_cause_concern":
+        return "concern_low" if up else "concern_high"
+    return None
+
+
+def assurance_icon(assurance_type: object) -> str | None:
+    """Assurance icon key for a summary ``assurance_type`` (``None`` when missing)."""
+    return {
+        "consistent_pass": "pass",
+        "consistent_fail": "fail",
+        "inconsistent": "inconsistent",
+    }.get(assurance_type if isinstance(assurance_type, str) else "")
+
+
+def icon_colour(key: str) -> str:
+    """Ring colour of an icon key."""
+    if key.startswith("improvement") or key == "pass":
+        return MDC_COLOURS["improvement"]
+    if key.startswith("concern") or key == "fail":
+        return MDC_COLOURS["concern"]
+    if key.startswith("neutral"):
+        return MDC_COLOURS["neutral"]
+    return MDC_COLOURS["common_cause"]
+
+
+def icon_letter(key: str) -> str:
+    """Letter shown in an icon: H/L for special cause, P/F/? for assurance, '' otherwise."""
+    if key.endswith("_high"):
+        return "H"
+    if key.endswith("_low"):
+        return "L"
+    return {"pass": "P", "fail": "F", "inconsistent": "?"}.get(key, "")
+
+
+def icon_dots(key: str) -> list[tuple[float, float, bool]]:
+    """The mini run of dots inside a variation icon, in a unit box (0..1, y up).
+
+    Returns ``(x, y, highlighted)``; the last points rise or fall for high/low icons. Shared by the
+    SVG and matplotlib renderers so both draw the same picture.
+    """
+    xs = [0.22 + i * 0.09 for i in range(7)]
+    base = [0.50, 0.56, 0.46, 0.53, 0.47, 0.54, 0.49]
+    if key.endswith("_high"):
+        ys = base[:3] + [0.58, 0.62, 0.66, 0.70]
+    elif key.endswith("_low"):
+        ys = base[:3] + [0.42, 0.38, 0.34, 0.30]
+    else:
+        ys = base
+    special = key != "common_cause"
+    return [(x, y, special and i >= 3) for i, (x, y) in enumerate(zip(xs, ys, strict=True))]
+
+
+def icon_svg(key: str | None, size: int = 28) -> str:
+    """Self-contained inline SVG for an icon key, with a ``<title>`` for screen readers.
+
+    Returns ``""`` for ``None``. Deterministic (no ids), safe to embed in HTML.
+    """
+    if not key:
+        return ""
+    colour = icon_colour(key)
+    text = VARIATION_TEXT.get(key) or ASSURANCE_TEXT.get(key) or key
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 100 100" role="img" aria-label="{html.escape(text)}">',
+        f"<title>{html.escape(text)}</title>",
+        f'<circle cx="50" cy="50" r="44" fill="white" stroke="{colour}" stroke-width="9"/>',
+    ]
+    letter = icon_letter(key)
+    if key in VARIATION_ICONS:
+        dots = icon_dots(key)
+        pts = " ".join(f"{100 * x:.1f},{100 - 100 * y:.1f}" for x, y, _ in dots)
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="#7B7D7D" stroke-width="2"/>')
+        for x, y, hi in dots:
+            fill = colour if hi else MDC_COLOURS["common_cause"]
+            parts.append(f'<circle cx="{100 * x:.1f}" cy="{100 - 100 * y:.1f}" r="4.5" fill="{fill}"/>')
+        if letter:
+            ly = 30 if letter == "H" else 84
+            parts.append(
+                f'<text x="50" y="{ly}" font-family="DejaVu Sans, Arial, sans-serif" '
+                f'font-size="20" font-weight="bold" text-anchor="middle" fill="{colour}">'
+                f"{letter}</text>"
+            )
+    else:
+        # Assurance: the target as a dashed line, the verdict as a big letter.
+        parts.append(
+            f'<line x1="20" y1="70" x2="80" y2="70" stroke="{MDC_COLOURS["target"]}" '
+            'stroke-width="4" stroke-dasharray="8 5"/>'
+        )
+        parts.append(
+            f'<text x="50" y="58" font-family="DejaVu Sans, Arial, sans-serif" font-size="42" '
+            f'font-weight="bold" text-anchor="middle" fill="{colour}">{letter}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

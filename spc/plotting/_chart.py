@@ -1,0 +1,546 @@
+"""Single SPC charts and small multiples, drawn only from the result frame.
+
+Artists carry a ``gid`` naming their role so tests (and users) can find them:
+``data`` (the data line, one per phase), ``cl``, ``lcl``, ``ucl``, ``lcl_95``, ``ucl_95``,
+``target`` (one line per phase, plus one dashed line per phase extended beyond a frozen
+baseline), ``points:<category>:<colour key>`` for point markers (``common``, ``excluded``,
+``outside``, ``run``), ``cl_label`` (centre value text), ``annotation`` (numbered markers).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib import ticker
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from spc.errors import SPCError
+from spc.icons import assurance_icon, variation_icon
+from spc.labels import (
+    chart_name,
+    facet_title,
+    fmt_num,
+    humanise,
+    measure_label,
+    period_of,
+    split_facets,
+    unit_label,
+    y_axis_label,
+)
+from spc.plotting._icons import add_icons
+from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, OUTSIDE_RULES, STYLE_RC
+
+_SIGNAL_LABEL = {"outside": "outside limits", "run": "run signal"}
+_COLOUR_LABEL = {
+    "improvement": "Improvement",
+    "concern": "Concern",
+    "neutral": "Special cause",
+}
+
+
+# --------------------------------------------------------------------------- x handling
+def x_numeric(rows: pd.DataFrame) -> tuple[np.ndarray, str]:
+    """Numeric x positions for the rows of one facet and the kind: ``date``, ``number`` or
+    ``category`` (categories are placed at ``xx`` = 1, 2, ...)."""
+    x = rows["x"]
+    if pd.api.types.is_datetime64_any_dtype(x):
+        if getattr(x.dt, "tz", None) is not None:
+            x = x.dt.tz_localize(None)
+        return mdates.date2num(x.to_numpy()), "date"
+    if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
+        return x.to_numpy(dtype=float), "number"
+    pos = rows["xx"].to_numpy(dtype=float) if "xx" in rows else np.arange(1.0, len(rows) + 1)
+    return pos, "category"
+
+
+def _step_xy(xs: np.ndarray, vals: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Step coordinates: each point owns ``[left, right]`` reaching halfway to its neighbours and
+    0.4 of a spacing beyond the ends of the phase (so phases are separated by a gap)."""
+    m = len(xs)
+    if m == 1:
+        left, right = xs - 0.4 * spacing, xs + 0.4 * spacing
+    else:
+        mids = (xs[:-1] + xs[1:]) / 2
+        left = np.r_[xs[0] - 0.4 * (xs[1] - xs[0]), mids]
+        right = np.r_[mids, xs[-1] + 0.4 * (xs[-1] - xs[-2])]
+    return np.column_stack([left, right]).ravel(), np.repeat(vals, 2)
+
+
+def _set_date_ticks(ax: Axes, xs: np.ndarray, period: str | None, compact: bool) -> None:
+    """Readable date ticks for weekly, monthly, quarterly and yearly data."""
+    max_ticks = 4 if compact else 10
+    span_days = float(np.nanmax(xs) - np.nanmin(xs)) if len(xs) else 0.0
+    if period == "month":
+        months = max(span_days / 30.4, 1)
+        step = next((s for s in (1, 2, 3, 4, 6, 12, 24) if months / s <= max_ticks), 36)
+        if step >= 12:
+            loc = mdates.YearLocator(step // 12)
+        else:
+            loc = mdates.MonthLocator(bymonth=range(1, 13, step))
+        fmt: ticker.Formatter = mdates.ConciseDateFormatter(loc, show_offset=False)
+    elif period == "quarter":
+        quarters = max(span_days / 91.3, 1)
+        step = next((s for s in (1, 2, 4, 8) if quarters / s <= max_ticks), 12)
+        if step >= 4:
+            loc = mdates.YearLocator(step // 4)
+        else:
+            loc = mdates.MonthLocator(bymonth=range(1, 13, 3 * step))
+
+        def _q(v: float, _pos: int | None = None) -> str:
+            d = mdates.num2date(v)
+            return f"Q{(d.month - 1) // 3 + 1}\n{d.year}"
+
+        fmt = ticker.FuncFormatter(_q)
+    else:
+        loc = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
+        fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(fmt)
+
+
+# --------------------------------------------------------------------------- point categories
+def point_categories(rows: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataFrame:
+    """Category (``common``/``excluded``/``outside``/``run``) and colour key of every point.
+
+    The colour key is ``common_cause``, ``improvement``, ``concern`` or ``neutral``: Making Data
+    Count colours when ``options["improvement"]`` is ``"increase"``/``"decrease"``, otherwise
+    every signal is ``neutral`` (purple).
+    """
+    m = len(rows)
+    include = rows["include"].to_numpy(bool) if "include" in rows else np.ones(m, bool)
+    signal = rows["signal"].fillna(False).to_numpy(bool) if "signal" in rows else np.zeros(m, bool)
+    outside = np.zeros(m, bool)
+    for col in OUTSIDE_RULES & set(rows.columns):
+        outside |= rows[col].fillna(False).to_numpy(bool)
+    cat = np.where(~include, "excluded", np.where(signal & outside, "outside",
+                                                  np.where(signal, "run", "common")))
+    colour = np.full(m, "common_cause", dtype=object)
+    mdc = options.get("improvement") in ("increase", "decrease")
+    pt = rows["point_type"].astype(str).to_numpy() if "point_type" in rows else np.full(m, "")
+    sig_rows = np.isin(cat, ("outside", "run"))
+    colour[sig_rows] = "neutral"
+    if mdc:
+        colour[sig_rows & (pt == "special_cause_improvement")] = "improvement"
+        colour[sig_rows & (pt == "special_cause_concern")] = "concern"
+    return pd.DataFrame({"category": cat, "colour": colour}, index=rows.index)
+
+
+# --------------------------------------------------------------------------- the chart
+def _own_figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    import matplotlib.pyplot as plt  # lazy: importing spc must not import pyplot
+
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def _select_facet(res: Any, facet: object) -> tuple[pd.DataFrame, object]:
+    groups = split_facets(res.data, res.options)
+    if facet is None:
+        if len(groups) > 1:
+            names = ", ".join(repr(k) for k, _ in groups[:5])
+            raise SPCError(
+                f"the result has {len(groups)} facets ({names}{', ...' if len(groups) > 5 else ''}); "
+                "pass facet=<one of them> to plot one, or use spc.plot_facets(res) for all"
+            )
+        return groups[0][1], groups[0][0]
+    for key, rows in groups:
+        if key == facet or facet_title(key) == str(facet):
+            return rows, key
+    raise SPCError(f"facet {facet!r} not found; have {[k for k, _ in groups]}")
+
+
+def plot(
+    res: Any,
+    ax: Axes | None = None,
+    *,
+    facet: object = None,
+    title: str | None = None,
+    ylab: str | None = None,
+    xlab: str | None = None,
+    units: str | None = None,
+    show_95: bool = False,
+    centre_labels: bool = True,
+    annotations: pd.DataFrame | Sequence[tuple[Any, str]] | None = None,
+    icons: bool = True,
+    legend: bool = True,
+    caption: bool = False,
+    figsize: tuple[float, float] = FIGSIZE,
+    **line_kw: Any,
+) -> Axes:
+    """Draw one SPC chart of a ``QICResult`` and return its Axes.
+
+    Parameters
+    ----------
+    res : QICResult (or anything with ``.data`` and ``.options``, see docs/result-frame.md)
+    ax : Axes to draw into; by default a new figure of ``figsize`` inches (8 x 4.5) is made.
+        (Not ``plt.gca()``: batch rendering would otherwise draw charts over each other.)
+    facet : which facet to draw when the result is faceted (else use :func:`plot_facets`).
+    title, ylab, xlab, units : override the texts derived from ``res.options``; ``units`` is
+        the y unit such as ``"per 1,000 bed days"`` or ``"%"``.
+    show_95 : also draw the 2-sigma ("near") limits, dotted.
+    centre_labels : write the centre value at the end of each phase.
+    annotations : change/PDSA log: a DataFrame with a date/x column and a text column (the first
+        datetime and first text columns are used; rows for other facets are skipped when the
+        facet column is present), or ``[(x, text), ...]``. Drawn as numbered markers with a
+        legend.
+    icons : add Making Data Count variation/assurance icons above the top-right corner (only
+        when ``improvement`` is set, as in MDC).
+    legend : add the legend (below the chart on an own figure, at the right otherwise).
+    caption : write the :func:`spc.describe` caption under the chart.
+    **line_kw : passed to the data line (e.g. ``linewidth``).
+
+    Example
+    -------
+    >>> ax = spc.plot(res, annotations=log)      # doctest: +SKIP
+    >>> spc.save(ax, "falls.png")                # doctest: +SKIP
+    """
+    rows, key = _select_facet(res, facet)
+    options = dict(res.options)
+    if units is not None:
+        options["units"] = units
+    with mpl.rc_context(STYLE_RC):
+        own = ax is None
+        if ax is None:
+            _fig, ax = _own_figure(figsize)
+        handles = draw_chart(ax, rows, options, facet=key, show_95=show_95,
+                             centre_labels=centre_labels, annotations=annotations,
+                             icons=icons, compact=False, **line_kw)
+        ax.set_title(title if title is not None else _default_title(options, key))
+        ax.set_ylabel(ylab if ylab is not None else y_axis_label(options))
+        ax.set_xlabel(xlab if xlab is not None else _x_label(rows, options))
+        if legend and handles:
+            labels = list(handles)
+            hs = list(handles.values())
+            if own:
+                ax.figure.legend(hs, labels, loc="outside lower center",
+                                 ncol=min(4, len(labels)), handlelength=1.8)
+            else:
+                ax.legend(hs, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        if caption:
+            _add_caption(ax, res, key)
+    return ax
+
+
+def _add_caption(ax: Axes, res: Any, key: object) -> None:
+    import textwrap
+
+    from spc.describe import describe
+
+    text = describe(res)
+    if isinstance(text, dict):
+        text = text[key]
+    width = int(ax.figure.get_size_inches()[0] * 15)
+    ax.figure.text(0.01, 0.0, textwrap.fill(text, width), fontsize=7, va="bottom", ha="left",
+                   gid="caption", wrap=True)
+
+
+def _default_title(options: Mapping[str, Any], key: object) -> str:
+    what = measure_label(options)
+    what = what[:1].upper() + what[1:]
+    unit = unit_label(options)
+    if unit and unit.startswith("per "):
+        what = f"{what} {unit}"
+    title = f"{what}: {chart_name(options)}"
+    if key is not None:
+        title += f" - {facet_title(key)}"
+    return title
+
+
+def _x_label(rows: pd.DataFrame, options: Mapping[str, Any]) -> str:
+    period = period_of(rows["x"])
+    if period:
+        return period.capitalize() + ("" if period == "day" else " (start)")
+    return humanise(options.get("x")).capitalize() or "Subgroup"
+
+
+def draw_chart(
+    ax: Axes,
+    rows: pd.DataFrame,
+    options: Mapping[str, Any],
+    *,
+    facet: object = None,
+    show_95: bool = False,
+    centre_labels: bool = True,
+    annotations: Any = None,
+    icons: bool = True,
+    compact: bool = False,
+    **line_kw: Any,
+) -> dict[str, Any]:
+    """Draw the rows of one facet into ``ax``; return ``{legend label: handle}`` of what was
+    drawn. Reads only the result-frame columns; used by :func:`plot` and :func:`plot_facets`."""
+    rows = rows.reset_index(drop=True)
+    xs, kind = x_numeric(rows)
+    y = rows["y"].to_numpy(float)
+    parts = rows["part"].to_numpy() if "part" in rows else np.ones(len(rows), int)
+    diffs = np.diff(np.unique(xs))
+    spacing = float(np.median(diffs)) if len(diffs) else 1.0
+    ms = 3.2 if compact else 5.0
+    lw = 0.9 if compact else 1.3
+    handles: dict[str, Any] = {}
+    frozen = options.get("freeze") is not None and "baseline" in rows
+    has_limits = "ucl" in rows and rows["ucl"].notna().any()
+    line_roles = [("cl", COLOURS["cl"], "-", 1.0 * lw, "Centre line")]
+    if has_limits or ("lcl" in rows and rows["lcl"].notna().any()):
+        line_roles += [
+            ("ucl", COLOURS["limit"], "-", 0.8 * lw, "Control limits (3 sigma)"),
+            ("lcl", COLOURS["limit"], "-", 0.8 * lw, "Control limits (3 sigma)"),
+        ]
+    if show_95 and "ucl_95" in rows:
+        line_roles += [
+            ("ucl_95", COLOURS["limit95"], ":", 0.8 * lw, "2-sigma limits"),
+            ("lcl_95", COLOURS["limit95"], ":", 0.8 * lw, "2-sigma limits"),
+        ]
+    if "target" in rows and rows["target"].notna().any():
+        line_roles.append(("target", COLOURS["target"], (0, (5, 2)), 0.9 * lw, "Target"))
+
+    data_kw = dict(color=COLOURS["data"], linewidth=0.9 * lw, zorder=2)
+    data_kw.update(line_kw)
+    for p in pd.unique(parts):
+        sel = parts == p
+        pxs = xs[sel]
+        ax.plot(pxs, y[sel], gid="data", **data_kw)
+        base_mask = np.ones(sel.sum(), bool)
+        if frozen:
+            b = rows.loc[sel, "baseline"].to_numpy(bool)
+            if b.any():
+                last_b = np.flatnonzero(b)[-1]
+                base_mask = np.arange(len(b)) <= last_b
+        for role, colour, ls, width, label in line_roles:
+            vals = rows.loc[sel, role].to_numpy(float)
+            sx, sy = _step_xy(pxs, vals, spacing)
+            bm = np.repeat(base_mask, 2)
+            ext = ~bm
+            # Frozen limits: solid over the baseline, dashed where they are extended.
+            (h,) = ax.plot(sx[bm], sy[bm], color=colour, linestyle=ls, linewidth=width,
+                           gid=role, zorder=1.5)
+            handles.setdefault(label, h)
+            if ext.any():
+                # start the dashed extension where the solid part ended
+                ex_x = np.r_[sx[bm][-1:], sx[ext]]
+                ex_y = np.r_[sy[bm][-1:], sy[ext]] if role == "target" else np.r_[np.nan, sy[ext]]
+                (h2,) = ax.plot(ex_x, ex_y, color=colour, linewidth=width, gid=role,
+                                linestyle=(0, (4, 2.5)) if ls == "-" else ls, zorder=1.5)
+                if role in ("cl", "ucl"):
+                    handles.setdefault("Frozen baseline, extended", h2)
+        if centre_labels and "cl" in rows:
+            cl_vals = rows.loc[sel, "cl"].dropna()
+            if len(cl_vals):
+                right = pxs[-1] + (0.4 * (pxs[-1] - pxs[-2]) if len(pxs) > 1 else 0.4 * spacing)
+                ax.annotate(fmt_num(cl_vals.iloc[-1]), xy=(right, cl_vals.iloc[-1]),
+                            xytext=(0, 2), textcoords="offset points", ha="right", va="bottom",
+                            fontsize=6.5 if compact else 7.5, color=COLOURS["cl"],
+                            gid="cl_label", zorder=4)
+
+    cats = point_categories(rows, options)
+    for (cat, col), idx in cats.groupby(["category", "colour"], sort=True).groups.items():
+        idx = np.asarray(idx)
+        face = COLOURS[col] if cat != "excluded" else "white"
+        edge = COLOURS["edge"] if cat in ("outside", "run") else COLOURS["data"]
+        size = ms * (1.35 if cat == "outside" else 1.15 if cat == "run" else 1.0)
+        (h,) = ax.plot(xs[idx], y[idx], linestyle="none", marker=MARKERS[cat], markersize=size,
+                       markerfacecolor=face, markeredgecolor=edge,
+                       markeredgewidth=0.6 if cat != "excluded" else 0.9,
+                       gid=f"points:{cat}:{col}", zorder=3)
+        handles[_point_label(cat, col)] = h
+
+    if kind == "date":
+        ax.xaxis_date()
+        _set_date_ticks(ax, xs, period_of(rows["x"]), compact)
+    elif kind == "category":
+        labels = rows["x"].astype(str).tolist()
+        step = max(1, math.ceil(len(labels) / (6 if compact else 20)))
+        ax.set_xticks(xs[::step], labels[::step], rotation=45 if len(labels) > 8 else 0,
+                      ha="right" if len(labels) > 8 else "center")
+    pad = 0.6 * spacing
+    if len(xs):
+        ax.set_xlim(np.nanmin(xs) - pad, np.nanmax(xs) + pad)
+    _y_axis(ax, rows, options)
+    if annotations is not None:
+        handles.update(_annotate(ax, rows, options, annotations, kind, compact))
+    if icons:
+        _icons(ax, rows, options, facet, compact)
+    return handles
+
+
+def _point_label(cat: str, col: str) -> str:
+    if cat == "common":
+        return "Common cause"
+    if cat == "excluded":
+        return "Excluded from calculations"
+    return f"{_COLOUR_LABEL[col]}: {_SIGNAL_LABEL[cat]}"
+
+
+def _y_axis(ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any]) -> None:
+    vals = pd.concat([rows[c] for c in ("y", "cl", "lcl", "ucl", "target") if c in rows])
+    vals = vals[np.isfinite(vals.to_numpy(float))]
+    if len(vals) and vals.min() >= 0:
+        lo, hi = ax.get_ylim()
+        if lo < 0:
+            # rates, counts and proportions cannot be negative: do not show negative space
+            ax.set_ylim(0, hi)
+    if unit_label(options) == "%":
+        ax.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=100, decimals=None))
+    else:
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.4g}"))
+
+
+def _annotation_rows(
+    ann: Any, rows: pd.DataFrame, options: Mapping[str, Any]
+) -> list[tuple[Any, str]]:
+    if isinstance(ann, pd.DataFrame):
+        frame = ann
+        for col in options.get("facet") or []:
+            if col in frame.columns and col in rows.columns:
+                frame = frame[frame[col] == rows[col].iloc[0]]
+        xcol = next((c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])),
+                    "x" if "x" in frame.columns else frame.columns[0])
+        facets = set(options.get("facet") or [])
+        tcol = next((c for c in frame.columns if c != xcol and c not in facets
+                     and not pd.api.types.is_numeric_dtype(frame[c])
+                     and not pd.api.types.is_datetime64_any_dtype(frame[c])), None)
+        if tcol is None:
+            raise SPCError("annotations need a text column (e.g. 'change') next to the x column")
+        return list(zip(frame[xcol], frame[tcol].astype(str), strict=True))
+    return [(x, str(t)) for x, t in ann]
+
+
+def _annotate(
+    ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any], ann: Any, kind: str, compact: bool
+) -> dict[str, Any]:
+    """Numbered markers at the top of the plot, with the texts in the legend."""
+    items = _annotation_rows(ann, rows, options)
+    if kind == "date":
+        items = sorted(((pd.Timestamp(x), t) for x, t in items), key=lambda it: it[0])
+    handles: dict[str, Any] = {}
+    if not items:
+        return handles
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.12 * (hi - lo))  # headroom so numbers do not sit on the data
+    for i, (x, text) in enumerate(items, start=1):
+        xv = mdates.date2num(x) if kind == "date" else float(x)
+        ax.axvline(xv, color=COLOURS["annotation"], linewidth=0.7, linestyle=":", gid="annotation_line",
+                   zorder=1)
+        ax.annotate(str(i), xy=(xv, 1.0), xycoords=("data", "axes fraction"), xytext=(0, -2),
+                    textcoords="offset points", ha="center", va="top",
+                    fontsize=6.5 if compact else 7.5, color="white", fontweight="bold",
+                    bbox=dict(boxstyle="circle,pad=0.25", facecolor=COLOURS["annotation"],
+                              edgecolor="none"), gid="annotation", zorder=5)
+        h = Line2D([], [], linestyle="none", marker=f"${i}$", markersize=6.5,
+                   color=COLOURS["annotation"])
+        handles[f"{i}. {text}"] = h
+    return handles
+
+
+def _icons(
+    ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any], facet: object, compact: bool
+) -> None:
+    improvement = options.get("improvement")
+    if improvement not in ("increase", "decrease") or "point_type" not in rows:
+        return  # MDC icons only make sense with a direction of improvement
+    keys = []
+    var = variation_icon(rows["point_type"].iloc[-1], improvement)
+    if var:
+        keys.append(var)
+    assurance = _assurance_from_rows(rows, improvement)
+    if assurance:
+        keys.append(assurance)
+    if keys:
+        add_icons(ax, keys, size=0.26 if compact else 0.42)
+
+
+def _assurance_from_rows(rows: pd.DataFrame, improvement: str) -> str | None:
+    """MDC assurance of the latest point (NHSRplotthedots ``ptd_calculate_assurance_type``):
+    target beyond the limits on the good side -> pass, on the bad side -> fail, else
+    inconsistent. Reads the frame's own target and limits; nothing is recomputed."""
+    if "target" not in rows or pd.isna(rows["target"].iloc[-1]):
+        return None
+    last = rows.iloc[-1]
+    t, lo, hi = last["target"], last.get("lcl"), last.get("ucl")
+    if pd.isna(lo) or pd.isna(hi):
+        return None
+    if improvement == "increase":
+        kind = "consistent_pass" if t <= lo else "consistent_fail" if t > hi else "inconsistent"
+    else:
+        kind = "consistent_pass" if t >= hi else "consistent_fail" if t < lo else "inconsistent"
+    return assurance_icon(kind)
+
+
+# --------------------------------------------------------------------------- small multiples
+def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
+    if ncols is None:
+        ncols = n if n <= 3 else 4 if n <= 16 else min(8, math.ceil(math.sqrt(n * 1.6)))
+    ncols = max(1, min(ncols, n))
+    return math.ceil(n / ncols), ncols
+
+
+def plot_facets(
+    res: Any,
+    ncols: int | None = None,
+    sharey: bool = False,
+    *,
+    title: str | None = None,
+    ylab: str | None = None,
+    units: str | None = None,
+    annotations: Any = None,
+    icons: bool = True,
+    centre_labels: bool | None = None,
+    panel_size: tuple[float, float] | None = None,
+) -> Figure:
+    """Small multiples: one panel per facet (ward/team) with a shared legend; returns the Figure.
+
+    ``ncols`` defaults to 4 up to 16 panels, then about sqrt(1.6 n) (8 at 40 wards).
+    ``sharey=True`` puts every panel on one y scale (for comparing levels, not just patterns).
+    Panel size defaults to 2.6 x 1.9 inches (2.0 x 1.5 above 16 panels).
+
+    >>> fig = spc.plot_facets(res, ncols=4)     # doctest: +SKIP
+    """
+    groups = split_facets(res.data, res.options)
+    options = dict(res.options)
+    if units is not None:
+        options["units"] = units
+    n = len(groups)
+    nrows, ncols = _grid_shape(n, ncols)
+    big = n > 16
+    pw, ph = panel_size or ((2.0, 1.5) if big else (2.6, 1.9))
+    if centre_labels is None:
+        centre_labels = not big
+    import matplotlib.pyplot as plt
+
+    with mpl.rc_context({**STYLE_RC, "axes.titlesize": 7.5 if big else 8.5,
+                         "xtick.labelsize": 6 if big else 7, "ytick.labelsize": 6 if big else 7}):
+        fig, axes = plt.subplots(nrows, ncols, figsize=(pw * ncols, ph * nrows + 0.9),
+                                 layout="constrained", sharey=sharey, squeeze=False)
+        handles: dict[str, Any] = {}
+        flat = axes.ravel()
+        xmin, xmax = np.inf, -np.inf
+        for ax, (key, rows) in zip(flat, groups, strict=False):
+            handles.update(draw_chart(ax, rows, options, facet=key, centre_labels=centre_labels,
+                                      annotations=annotations, icons=icons, compact=True))
+            ax.set_title(facet_title(key), loc="left")
+            lo, hi = ax.get_xlim()
+            xmin, xmax = min(xmin, lo), max(xmax, hi)
+        for ax in flat[n:]:
+            ax.remove()
+        kinds = {x_numeric(rows)[1] for _, rows in groups}
+        if kinds == {"date"}:
+            for i, ax in enumerate(flat[:n]):
+                ax.set_xlim(xmin, xmax)
+                # tick labels only where no panel sits below (bottom row or above a gap)
+                if i + ncols < n:
+                    ax.tick_params(labelbottom=False)
+        fig.supylabel(ylab if ylab is not None else y_axis_label(options),
+                      fontsize=9)
+        fig.suptitle(title if title is not None else _default_title(options, None),
+                     x=0.01, ha="left", fontsize=11, fontweight="bold")
+        if handles:
+            fig.legend(list(handles.values()), list(handles), loc="outside lower center",
+                       ncol=min(4 if not big else 6, len(handles)))
+    return fig
