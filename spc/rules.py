@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 
 from spc._segments import mark_spans, run_lengths, seg_count
 from spc.errors import SPCError
@@ -516,28 +517,39 @@ IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
 
 def classify(
     results: list[RuleResult], improvement: str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, pd.Categorical, pd.Categorical]:
     """Combine rules in precedence order into ``(signal, special_cause_type, point_type)``.
 
     The first rule (in list order) that flags a point names it. Its direction, times +1 for
     ``increase`` or -1 for ``decrease``, makes it an improvement (>0) or a concern (<0); with
-    ``neutral`` (or no direction) it is ``special_cause_neutral_high``/``_low``.
+    ``neutral`` (or no direction) it is ``special_cause_neutral_high``/``_low``. The two labels
+    are returned as pandas Categoricals (integer codes: fast and small for 100,000s of rows).
     """
     size = results[0].flag.size if results else 0
-    label = np.full(size, "Common Cause", dtype=object)
-    direction = np.zeros(size)
-    decided = np.zeros(size, dtype=bool)
+    labels = ["Common Cause"]
     for rule in results:
+        labels += [rule.label_high, rule.label_low]
+    label_code = np.zeros(size, dtype=np.int16)
+    direction = np.zeros(size, dtype=np.int8)
+    decided = np.zeros(size, dtype=bool)
+    for k, rule in enumerate(results):
         new = rule.flag & ~decided
-        label[new] = np.where(rule.direction[new] > 0, rule.label_high, rule.label_low)
-        direction[new] = np.where(rule.direction[new] > 0, 1.0, -1.0)
+        high = rule.direction > 0
+        label_code[new & high] = 1 + 2 * k
+        label_code[new & ~high] = 2 + 2 * k
+        direction[new] = np.where(high[new], 1, -1)
         decided |= new
-    point_type = np.full(size, "common_cause", dtype=object)
+    # Two rules may share a label text (e.g. "Above UCL"): map codes onto unique categories.
+    unique_labels = list(dict.fromkeys(labels))
+    remap = np.array([unique_labels.index(v) for v in labels], dtype=np.int16)
+    cause = pd.Categorical.from_codes(remap[label_code], categories=unique_labels)
+    type_code = np.zeros(size, dtype=np.int8)  # index into POINT_TYPES
     if improvement in ("increase", "decrease"):
         value = direction * (1 if improvement == "increase" else -1)
-        point_type[value > 0] = "special_cause_improvement"
-        point_type[value < 0] = "special_cause_concern"
+        type_code[value > 0] = 1
+        type_code[value < 0] = 2
     else:
-        point_type[decided & (direction > 0)] = "special_cause_neutral_high"
-        point_type[decided & (direction < 0)] = "special_cause_neutral_low"
-    return decided, label, point_type
+        type_code[decided & (direction > 0)] = 3
+        type_code[decided & (direction < 0)] = 4
+    point_type = pd.Categorical.from_codes(type_code, categories=list(POINT_TYPES))
+    return decided, cause, point_type
