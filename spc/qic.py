@@ -351,7 +351,7 @@ def qic(
                 f"column {y!r} must be greater than zero for a t chart (time between events) "
                 f"but is not at {_rows_text(data.index[bad])}."
             )
-    if rules == "mdc" or chart in ("t", "g"):
+    if (rules == "mdc" and chart == "i") or chart in ("t", "g"):
         dup = duplicated_subgroups(data, x, facets)
         if len(dup):
             where = "ward/facet and x" if facets else "x"
