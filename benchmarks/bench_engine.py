@@ -10,6 +10,7 @@ Run: ``make bench`` or ``python benchmarks/bench_engine.py``.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import sys
 import time
@@ -32,7 +33,7 @@ def load() -> pd.DataFrame:
     """The shared benchmark file, or the same recipe regenerated with numpy if it is absent."""
     if BENCH_FILE.is_file():
         return pd.read_csv(BENCH_FILE, parse_dates=["month"])
-    print(f"note: {BENCH_FILE} not found; generating statistically equivalent data", file=sys.stderr)
+    print(f"note: {BENCH_FILE} not found; generating equivalent data", file=sys.stderr)
     rng = np.random.default_rng(20240601)
     wards = [f"W{i:04d}" for i in range(1, 2001)]
     months = pd.date_range("2019-01-01", periods=60, freq="MS")
@@ -53,7 +54,7 @@ def per_ward_u_chart(one: pd.DataFrame) -> pd.DataFrame:
     side = side[side != 0]
     runs = 1 + int(np.sum(side[1:] != side[:-1]))
     longest, current = 1, 1
-    for a, b in zip(side[:-1], side[1:], strict=False):
+    for a, b in itertools.pairwise(side):
         current = current + 1 if a == b else 1
         longest = max(longest, current)
     return pd.DataFrame({"y": y * 1000, "cl": cl * 1000, "ucl": (cl + 3 * sigma) * 1000,

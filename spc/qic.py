@@ -18,8 +18,8 @@ import pandas as pd
 from spc._segments import first_row_of_segment
 from spc.charts import (
     CHARTS_NEEDING_N,
-    COUNT_CHARTS,
     CONTROL_CHARTS,
+    COUNT_CHARTS,
     ChartInput,
     get_chart,
     segment_sizes,
@@ -115,8 +115,9 @@ def _facet_keys(sub: Subgroups, facets: Sequence[str]) -> np.ndarray:
         return np.zeros(sub.x.size, dtype=object)
     if len(facets) == 1:
         return sub.facet_values[facets[0]]
-    return np.array(list(zip(*(sub.facet_values[f] for f in facets), strict=True)) + [()],
-                    dtype=object)[:-1]
+    keys = np.empty(sub.x.size, dtype=object)
+    keys[:] = list(zip(*(sub.facet_values[f] for f in facets), strict=True))
+    return keys
 
 
 def _per_facet(
@@ -128,8 +129,11 @@ def _per_facet(
     for name in spec:
         if name not in known:
             sample = ", ".join(map(repr, sorted(known, key=str)[:8]))
-            raise SPCError(f"{arg} names facet {name!r}, which is not in the data (facets: {sample})")
-        out[name] = keys == name
+            raise SPCError(
+                f"{arg} names facet {name!r}, which is not in the data (facets: {sample})"
+            )
+        # elementwise, so a tuple key of two facets is not broadcast as an array
+        out[name] = np.fromiter((k == name for k in keys), dtype=bool, count=keys.size)
     return out
 
 

@@ -423,8 +423,7 @@ def mdc_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
         RuleResult("outside", outside, outside_dir, "Above UCL", "Below LCL"),
         RuleResult("trend", trend, trend_dir,
                    f"{t} Point Trend (Increasing)", f"{t} Point Trend (Decreasing)"),
-        RuleResult("two_in_three", two3, np.where(two3 & (side > 0), 1.0, np.where(two3, -1.0, 0)),
-                   "2 in 3 Above CL", "2 in 3 Below CL"),
+        RuleResult("two_in_three", two3, two3_dir, "2 in 3 Above CL", "2 in 3 Below CL"),
         RuleResult("shift", shift, np.where(shift, side, 0.0),
                    f"{n} Points Above CL", f"{n} Points Below CL"),
     ]
