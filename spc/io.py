@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import csv
 import difflib
+import itertools
 import os
 import re
 import sys
@@ -418,7 +419,8 @@ def _check_ratios(
             ntxt, dtxt = " + ".join(num_cols), " + ".join(den_cols)
             report.add(
                 ERROR, label,
-                f"numerator larger than denominator: {ntxt} ({num:g}) is more than {dtxt} ({den:g})",
+                f"numerator larger than denominator: {ntxt} ({num:g}) is more than "
+                f"{dtxt} ({den:g})",
                 f"{ntxt} counts part of {dtxt}, so it cannot be larger: check both cells",
                 row=rec["_row"], column=original.get(num_cols[0], num_cols[0]),
             )
@@ -551,7 +553,7 @@ def _event_rows(events: list[_Parsed], catalogue: dict[str, Measure],
             by_team[r["ward"]].append(r)
         for team, rs in by_team.items():
             rs.sort(key=lambda r: r["date"])
-            for prev, cur in zip(rs, rs[1:], strict=False):
+            for prev, cur in itertools.pairwise(rs):
                 days = (cur["date"] - prev["date"]).total_seconds() / 86400
                 if days == 0:
                     days = 0.5

@@ -9,7 +9,8 @@ Example::
     >>> import spc
     >>> spc.measures().loc["falls_per_1000_obd", "chart"]
     'u'
-    >>> res = spc.chart_measure(spc.load_example(), "falls_per_1000_obd", team="AVN-ELM")  # doctest: +SKIP
+    >>> df = spc.load_example()                                        # doctest: +SKIP
+    >>> res = spc.chart_measure(df, "falls_per_1000_obd", team="AVN-ELM")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def _check_entry(
         if key == "id":
             continue
         if key not in _FIELD_NAMES:
-            bad(key, f"unknown field{_suggest(key, _FIELD_NAMES)}; allowed: {', '.join(_FIELD_NAMES)}")
+            allowed = ", ".join(_FIELD_NAMES)
+            bad(key, f"unknown field{_suggest(key, _FIELD_NAMES)}; allowed: {allowed}")
             continue
         values[key] = val
     if base is None:
@@ -284,8 +286,9 @@ def chart_measure(
     phase where the change log says ``new_phase = yes``. Any ``**overrides`` are passed to
     :func:`spc.qic` and win (e.g. ``chart="run"``).
 
-    >>> res = chart_measure(spc.load_example(), "falls_per_1000_obd", team="AVN-ELM")  # doctest: +SKIP
-    >>> res.summary()                                                                 # doctest: +SKIP
+    >>> df = spc.load_example()                                    # doctest: +SKIP
+    >>> res = chart_measure(df, "falls_per_1000_obd", team="AVN-ELM")  # doctest: +SKIP
+    >>> res.summary()                                              # doctest: +SKIP
     """
     from spc.qic import qic
 

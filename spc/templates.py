@@ -172,7 +172,9 @@ WARD_MONTHLY = TemplateSpec(
         _count("pu_new_cat4", "New category 4 pressure ulcers developed in our care.", 0),
         _count("pu_new_unstageable", "New unstageable pressure ulcers developed in our care.", 0),
         _count("pu_new_dti", "New deep tissue injuries developed in our care.", 0),
-        _count("pu_present_on_admission", "Pressure ulcers present on admission (any category).", 2),
+        _count(
+            "pu_present_on_admission", "Pressure ulcers present on admission (any category).", 2
+        ),
         _count("masd_reported", "Moisture-associated skin damage reported.", 1),
         _count(
             "vte_ra_num",

@@ -180,7 +180,7 @@ def _make(
     y: int, m: int, d: int, time: tuple[str | None, ...] = ()
 ) -> pd.Timestamp | None:
     try:
-        hh, mm, ss = (int(t) if t else 0 for t in (list(time) + [None, None, None])[:3])
+        hh, mm, ss = (int(t) if t else 0 for t in ([*list(time), None, None, None])[:3])
         return pd.Timestamp(dt.datetime(y, m, d, hh, mm, ss))
     except ValueError:
         return None
