@@ -7,21 +7,32 @@
 from spc._version import __version__
 from spc.charts import CHARTS
 from spc.errors import SPCError, SPCWarning
+from spc.io import load, load_example, validate
 from spc.mdc import mdc_icons, variation_icon
+from spc.measures import CatalogueError, chart_measure, measures
 from spc.qic import QICResult, qic, summarise
 from spc.rules import PRESETS, RULES, RuleOptions
+from spc.validation import DataValidationError, ValidationReport
 
 __all__ = [
     "CHARTS",
     "PRESETS",
     "RULES",
+    "CatalogueError",
+    "DataValidationError",
     "QICResult",
     "RuleOptions",
     "SPCError",
     "SPCWarning",
+    "ValidationReport",
     "__version__",
+    "chart_measure",
+    "load",
+    "load_example",
     "mdc_icons",
+    "measures",
     "qic",
     "summarise",
+    "validate",
     "variation_icon",
 ]

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from spc._version import __version__
+from spc.io import register as _register_data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"safety-spc {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _register_demo(subparsers)
+    _register_data(subparsers)
     return parser
 
 
