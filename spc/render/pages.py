@@ -1,0 +1,169 @@
+"""HTML for the batch renderer: notebook -> report page, the index, failure pages.
+
+Every piece of user text (team names, measure titles, error messages) goes through
+:func:`html.escape`; every page carries a Content-Security-Policy that forbids script, so a
+report opens offline and a hostile team name can never run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+TEMPLATES = Path(__file__).parent / "templates"
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
+)
+
+
+def slugify(name: str) -> str:
+    """A file-name-safe, deterministic slug for any team name.
+
+    ASCII letters, digits and dashes only (no dots, slashes or spaces), plus a short hash of
+    the exact name so that names differing only in punctuation or case never collide.
+
+    >>> slugify("St Mary's / Ward 7")
+    'st-mary-s-ward-7-54a5ca03'
+    """
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:48].strip("-") or "team"
+    digest = hashlib.sha1(str(name).encode("utf-8")).hexdigest()[:8]
+    return f"{stem}-{digest}"
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place.
+
+    An interrupted run therefore never leaves a half-written file that looks complete.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@lru_cache(maxsize=1)
+def _exporter() -> Any:
+    """One nbconvert HTMLExporter per process, reused (2 s per standalone nbconvert call)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="safety_report",
+        extra_template_basedirs=[str(TEMPLATES)],
+    )
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    return exporter
+
+
+def notebook_html(nb: Any, title: str) -> str:
+    """An executed notebook as a self-contained HTML page without code cells."""
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: Arial, Helvetica, sans-serif; margin: 2rem auto; max-width: 72rem;
+       color: #231f20; line-height: 1.45; padding: 0 1rem; }}
+h1 {{ color: #005eb8; }} table {{ border-collapse: collapse; margin: 1rem 0; }}
+th, td {{ border: 1px solid #aeb7bd; padding: .35rem .6rem; text-align: left; }}
+th {{ background: #e8edee; }} .failed {{ color: #a00; font-weight: bold; }}
+.warned {{ color: #7a4b00; }} .ok {{ color: #007f3b; }} pre {{ white-space: pre-wrap; }}
+.note {{ background: #fff9c4; padding: .6rem 1rem; border-left: 4px solid #ffb81c; }}
+</style></head><body>
+{body}
+</body></html>
+"""
+
+
+def page(title: str, body_html: str) -> str:
+    """A complete page around already-escaped ``body_html``; ``title`` is escaped here."""
+    return _PAGE.format(csp=CSP, title=html.escape(title), body=body_html)
+
+
+@dataclass
+class PageEntry:
+    """One rendered (or failed) report, as the index lists it."""
+
+    team: str
+    status: str  # "rendered", "warned", "failed", "unchanged"
+    html_path: str | None
+    ipynb_path: str | None
+    messages: list[str] = field(default_factory=list)
+
+
+def failure_page(team: str, error: str, ipynb_name: str | None) -> str:
+    """A page saying plainly that this team's report failed, why, and where to debug it."""
+    kept = (
+        f'<p>The executed notebook with the error is kept for debugging: '
+        f'<a href="{html.escape(ipynb_name)}">{html.escape(ipynb_name)}</a>.</p>'
+        if ipynb_name else ""
+    )
+    body = (
+        f"<h1>Report for {html.escape(team)} could not be produced</h1>"
+        f'<p class="failed">The report failed. The other teams\' reports are not affected.</p>'
+        f"<pre>{html.escape(error)}</pre>{kept}"
+        "<p>Fix the problem in the data (see the message) and run the render again.</p>"
+    )
+    return page(f"Report failed: {team}", body)
+
+
+def index_page(
+    title: str,
+    entries: Iterable[PageEntry],
+    overview_html: str | None,
+    grid_html: str | None,
+    notes: Iterable[str] = (),
+) -> str:
+    """The collaborative's index: the overview grid and one line per team report."""
+    rows = []
+    for e in entries:
+        link = (
+            f'<a href="{html.escape(e.html_path)}">{html.escape(e.team)}</a>'
+            if e.html_path else html.escape(e.team)
+        )
+        nb = f'<a href="{html.escape(e.ipynb_path)}">notebook</a>' if e.ipynb_path else ""
+        messages = "<br>".join(html.escape(m) for m in e.messages)
+        rows.append(
+            f'<tr><td>{link}</td><td class="{html.escape(e.status)}">{html.escape(e.status)}'
+            f"</td><td>{messages}</td><td>{nb}</td></tr>"
+        )
+    overview = (
+        f'<p><a href="{html.escape(overview_html)}">Collaborative overview</a>: every team and '
+        "measure, small multiples and funnel plots.</p>"
+        if overview_html else ""
+    )
+    note_html = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
+    body = (
+        f"<h1>{html.escape(title)}</h1>{note_html}{overview}"
+        f"{grid_html or ''}"
+        "<h2>Team reports</h2>"
+        "<table><thead><tr><th>Team</th><th>Status</th><th>Messages</th><th>Debug</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        "<p>Charts show variation within each team over time. They are for learning, not "
+        "for ranking teams against each other.</p>"
+    )
+    return page(title, body)
