@@ -376,8 +376,8 @@ def _parse_rows(
                     f"for {rec['event_type']} choose one of {', '.join(allowed)}")
                 ok = False
         ok &= _check_ratios(rec, schema, label, original, report)
-        if ok:
-            records.append(rec)
+        rec["_ok"] = ok
+        records.append(rec)
     if skipped_example:
         report.add(
             NOTE, label,
@@ -433,6 +433,7 @@ def _check_duplicates_and_gaps(parsed: list[_Parsed], report: ValidationReport) 
         spec = TEMPLATES[kind]
         seen: dict[tuple[str, pd.Timestamp], tuple[str, int]] = {}
         months: dict[str, set[pd.Timestamp]] = defaultdict(set)
+        team_files: dict[str, list[str]] = defaultdict(list)
         for p in (p for p in parsed if p.kind == kind):
             for rec in p.records:
                 team, month = rec.get(spec.team_column), rec.get(spec.date_column)
@@ -453,15 +454,16 @@ def _check_duplicates_and_gaps(parsed: list[_Parsed], report: ValidationReport) 
                 else:
                     seen[key] = (p.label, rec["_row"])
                     months[team].add(month)
+                    if p.label not in team_files[team]:
+                        team_files[team].append(p.label)
         for team, got in months.items():
             full = pd.date_range(min(got), max(got), freq="MS")
             missing = [m for m in full if m not in got]
             if missing:
                 shown = ", ".join(f"{m:%Y-%m}" for m in missing[:6])
                 more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
-                files = sorted({p.label for p in parsed if p.kind == kind})
                 report.add(
-                    WARNING, ", ".join(files),
+                    WARNING, ", ".join(team_files[team]),
                     f"gap: {spec.team_column} {team!r} has no {kind} row for {shown}{more}",
                     "add the missing month(s) if the data exist; charts show a gap otherwise",
                     column=spec.date_column,
@@ -491,7 +493,7 @@ def _monthly_rows(
         small: list[int] = []
         blanks: dict[str, list[int]] = defaultdict(list)
         for rec in p.records:
-            if rec.get("_duplicate"):
+            if rec.get("_duplicate") or not rec["_ok"]:
                 continue
             nums = [rec.get(c) for c in m.numerator]
             dens = [rec.get(c) for c in m.denominator]
@@ -541,7 +543,7 @@ def _monthly_rows(
 
 def _event_rows(events: list[_Parsed], catalogue: dict[str, Measure],
                 report: ValidationReport) -> list[dict[str, Any]]:
-    recs = [dict(r, _file=p.label) for p in events for r in p.records]
+    recs = [dict(r, _file=p.label) for p in events for r in p.records if r["_ok"]]
     if not recs:
         return []
     out = []
@@ -593,7 +595,7 @@ def _apply_changes(
     for p in changes:
         for rec in p.records:
             team, when = rec["team"], rec["date"]
-            if frame.empty:
+            if frame.empty or not rec["_ok"]:
                 continue
             if team not in teams:
                 match = difflib.get_close_matches(team, teams, n=1, cutoff=0.6)

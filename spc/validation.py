@@ -127,7 +127,9 @@ class ValidationReport:
     def __str__(self) -> str:
         lines = [self.summary_line()]
         labels = {ERROR: "ERROR  ", WARNING: "WARNING", NOTE: "NOTE   "}
-        for p in self.problems:
+        order = {f: i for i, f in enumerate(dict.fromkeys(p.file for p in self.problems))}
+        ranked = sorted(self.problems, key=lambda p: (order[p.file], p.row or 0))
+        for p in ranked:
             lines.append(f"{labels[p.severity]} {p}")
         if self.errors:
             lines.append("Nothing was loaded: fix the errors above and run the check again.")

@@ -217,7 +217,7 @@ def run_tasks(
                 task = pending[future]
                 try:
                     outcome = future.result()
-                except Exception as exc:
+                except Exception as exc:  # a crashed worker fails its own task only
                     outcome = TaskOutcome(task.name, "failed", 0.0, _error_text(exc))
                 finish(outcome, task)
     return [outcomes[t.name] for t in tasks]

@@ -103,7 +103,7 @@ def discard_warm_kernel() -> None:
         try:
             kernel.shutdown()
         except Exception:
-            pass
+            pass  # a dead kernel may fail to shut down; there is nothing left to keep
 
 
 def shutdown_all() -> None:
@@ -115,7 +115,7 @@ def shutdown_all() -> None:
         try:
             kernel.shutdown()
         except Exception:
-            pass
+            pass  # best effort at process exit
     _local.kernel = None
 
 
