@@ -829,6 +829,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("-o", "--output", metavar="PATH", help="where to write (default NAME.FORMAT)")
     t.add_argument("--list", action="store_true", help="list the templates and exit")
     t.add_argument("--force", action="store_true", help="overwrite an existing file")
+    t.add_argument("--all", action="store_true",
+                   help="write every template as CSV and XLSX into the folder -o (default "
+                   "templates), overwriting: regenerates the repository's templates/")
     t.set_defaults(func=_cli_template)
 
     v = subparsers.add_parser(
@@ -851,8 +854,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cli_template(args: argparse.Namespace) -> int:
-    from spc.templates import write_template
+    from spc.templates import write_all_templates, write_template
 
+    if args.all:
+        for p in write_all_templates(args.output or "templates"):
+            print(f"wrote {p}")
+        return 0
     if args.list or not args.name:
         for spec in TEMPLATES.values():
             print(f"{spec.name:20s} {spec.title} (one row = {spec.row_is})")

@@ -614,3 +614,4 @@ def write_all_templates(folder: str | Path, formats: Sequence[str] = ("csv", "xl
         for n in TEMPLATES
         for f in formats
     ]
+
