@@ -170,9 +170,9 @@ def _read_table(path: Path, report: ValidationReport) -> _Table | None:
     if not grid:
         report.add(ERROR, label, "empty file: no header row", "start from a template")
         return None
+    width = max(len(r) for r in grid)
     header = ["" if v is None else str(v).strip() for v in grid[0]]
-    while header and header[-1] == "":
-        header.pop()
+    header += [""] * (width - len(header))
     rows = []
     for i, values in enumerate(grid[1:], start=2):
         values = list(values)[: len(header)] + [None] * max(0, len(header) - len(values))

@@ -216,6 +216,8 @@ def parse_date(value: Any, dayfirst: bool = True) -> tuple[pd.Timestamp | None, 
     text = str(value).strip()
     if not text:
         return None, None
+    if _PLAIN_NUMBER.match(text):
+        return parse_date(float(text) if "." in text else int(text))
     for pattern in (_ISO, _ISO_SLASH):
         mt = pattern.match(text)
         if mt:
