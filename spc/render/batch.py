@@ -94,7 +94,7 @@ def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
     ipynb_path = out / task.ipynb
     html_path = out / task.html
     ipynb_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_ipynb = ipynb_path.with_name(f".{ipynb_path.name}.partial")
+    tmp_ipynb = ipynb_path.with_name(f".{ipynb_path.stem}.partial.ipynb")
     start = time.perf_counter()
     try:
         nb = papermill.execute_notebook(
@@ -197,6 +197,9 @@ def run_tasks(
             }
             for future in dask_completed(futures):
                 finish(future.result(), futures[future])
+            from spc.render.warm import shutdown_all
+
+            client.run(shutdown_all)  # stop the workers' warm kernels before we disconnect
     elif workers <= 1 or len(todo) <= 1:
         try:
             for task in todo:

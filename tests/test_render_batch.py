@@ -1,0 +1,107 @@
+"""The batch renderer on a tiny notebook: isolation, resumability, clean kernels, safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from spc.render.batch import STATE_FILE, RenderTask, run_tasks
+from spc.render.pages import slugify, write_atomic
+
+NOTEBOOK = str(Path(__file__).parent / "notebooks" / "tiny_report.ipynb")
+HOSTILE = "<script>alert(1)</script>"
+
+
+def make_tasks(teams: list[str], **params) -> list[RenderTask]:
+    return [
+        RenderTask(
+            name=team, notebook=NOTEBOOK,
+            parameters={"team": team, "fail": team == "Bad"} | params,
+            ipynb=f"teams/{slugify(team)}.ipynb", html=f"teams/{slugify(team)}.html",
+            title=team, input_hash=f"hash-{team}-{sorted(params.items())}",
+        )
+        for team in teams
+    ]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> tuple[Path, list]:
+    out = tmp_path_factory.mktemp("render")
+    outcomes = run_tasks(make_tasks(["Ward A", HOSTILE, "007", "Bad"]), out, workers=1)
+    return out, outcomes
+
+
+def test_one_failure_does_not_stop_the_others(rendered) -> None:
+    out, outcomes = rendered
+    assert [o.status for o in outcomes] == ["rendered", "rendered", "rendered", "failed"]
+    bad = outcomes[3]
+    assert "ValueError: bad data for Bad" in bad.error
+    page = (out / bad.html).read_text()
+    assert "could not be produced" in page and "bad data for Bad" in page
+    kept = json.loads((out / bad.ipynb).read_text())  # executed notebook kept for debugging
+    assert any(o.get("ename") == "ValueError" for c in kept["cells"] for o in c.get("outputs", []))
+
+
+def test_each_report_starts_from_a_clean_kernel(rendered) -> None:
+    out, outcomes = rendered
+    for outcome in outcomes[:3]:
+        page = (out / outcome.html).read_text()
+        assert 'id="leak">clean</p>' in page  # no variable left by the previous report
+        nb = json.loads((out / outcome.ipynb).read_text())
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1))
+
+
+def test_team_names_are_escaped_and_strings_stay_strings(rendered) -> None:
+    out, outcomes = rendered
+    hostile = (out / outcomes[1].html).read_text()
+    assert "<script" not in hostile and "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile
+    assert "Content-Security-Policy" in hostile
+    assert 'id="team">007</p>' in (out / outcomes[2].html).read_text()
+
+
+def test_no_partial_files_are_left(rendered) -> None:
+    out, _ = rendered
+    leftovers = [p.name for p in out.rglob("*") if p.name.startswith(".") and
+                 p.name != STATE_FILE]
+    assert leftovers == []
+
+
+def test_rerun_without_changes_renders_nothing(rendered) -> None:
+    out, first = rendered
+    again = run_tasks(make_tasks(["Ward A", HOSTILE, "007", "Bad"]), out, workers=1)
+    # unchanged reports are skipped; the failed one is retried (and fails again)
+    assert [o.status for o in again] == ["unchanged", "unchanged", "unchanged", "failed"]
+
+
+def test_write_atomic_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch) -> None:
+    target = tmp_path / "report.html"
+    write_atomic(target, "old")
+
+    def broken_replace(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("spc.render.pages.os.replace", broken_replace)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new, but interrupted")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_two_worker_processes(tmp_path) -> None:
+    outcomes = run_tasks(make_tasks(["A", "B", "Bad"]), tmp_path, workers=2)
+    assert [o.status for o in outcomes] == ["rendered", "rendered", "failed"]
+
+
+def test_dask_local_cluster(tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+        processes=True,
+    ) as cluster:
+        outcomes = run_tasks(make_tasks(["A", "Bad"]), tmp_path,
+                             dask_scheduler=cluster.scheduler_address)
+    assert [o.status for o in outcomes] == ["rendered", "failed"]
+    assert 'id="team">A</p>' in (tmp_path / outcomes[0].html).read_text()
