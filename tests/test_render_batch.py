@@ -70,7 +70,7 @@ def test_no_partial_files_are_left(rendered) -> None:
 
 
 def test_rerun_without_changes_renders_nothing(rendered) -> None:
-    out, first = rendered
+    out, _ = rendered
     again = run_tasks(make_tasks(["Ward A", HOSTILE, "007", "Bad"]), out, workers=1)
     # unchanged reports are skipped; the failed one is retried (and fails again)
     assert [o.status for o in again] == ["unchanged", "unchanged", "unchanged", "failed"]
