@@ -555,21 +555,25 @@ def _event_rows(events: list[_Parsed], catalogue: dict[str, Measure],
             by_team[r["ward"]].append(r)
         for team, rs in by_team.items():
             rs.sort(key=lambda r: r["date"])
+            same = 0
             for prev, cur in itertools.pairwise(rs):
                 days = (cur["date"] - prev["date"]).total_seconds() / 86400
+                same = same + 1 if days == 0 else 0
                 if days == 0:
                     days = 0.5
                     report.add(
                         WARNING, cur["_file"],
-                        f"two {m.id} events for ward {team!r} on {cur['date']:%d/%m/%Y} "
-                        f"(rows {prev['_row']} and {cur['_row']}): counted as 0.5 days apart",
+                        f"two {m.id} events for ward {team!r} at {cur['date']:%d/%m/%Y %H:%M} "
+                        f"(rows {prev['_row']} and {cur['_row']}): counted as 0.5 days apart "
+                        f"(the point is drawn {same} minute(s) later so each event has its "
+                        "own x)",
                         "add the time of day to the dates if it is known",
                         row=cur["_row"], column="date",
                     )
                 out.append({
                     "team": team,
                     "trust": cur.get("trust"),
-                    "period": cur["date"],
+                    "period": cur["date"] + pd.Timedelta(minutes=same),
                     "measure": m.id,
                     "numerator": days,
                     "denominator": np.nan,

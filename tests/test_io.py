@@ -446,10 +446,15 @@ def test_days_between_events(tmp_path):
 
 
 def test_same_day_events_count_half_a_day_with_warning(tmp_path):
-    rows = [["W1", "01/04/2024", "fall", "moderate"], ["W1", "01/04/2024", "fall", "severe"]]
+    rows = [["W1", "01/04/2024", "fall", "moderate"], ["W1", "01/04/2024", "fall", "severe"],
+            ["W1", "01/04/2024", "fall", "death"], ["W1", "03/04/2024", "fall", "death"]]
     path = write_csv(tmp_path / "ev.csv", ["ward", "date", "event_type", "severity"], rows)
     df = spc.load(path, warn=False)
-    assert df["value"].tolist() == [0.5]
+    assert df["value"].tolist() == [0.5, 0.5, 2.0]
+    # each event keeps its own x so the T chart has no duplicate points
+    assert df["period"].tolist() == [pd.Timestamp("2024-04-01 00:01"),
+                                     pd.Timestamp("2024-04-01 00:02"),
+                                     pd.Timestamp("2024-04-03")]
     assert "counted as 0.5 days apart" in df.attrs["report"].warnings[0].message
 
 

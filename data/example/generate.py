@@ -26,7 +26,7 @@ import pandas as pd
 from spc.templates import template_csv, write_template
 
 HERE = Path(__file__).resolve().parent
-SEED = 20240401
+SEED = 14  # chosen (see README) so the realised effects match the design
 MONTHS = pd.date_range("2021-04-01", periods=36, freq="MS")
 
 TRUSTS = {"AVN": "Avonmere", "BRK": "Brackley Vale", "CRH": "Cresthaven", "DNM": "Dunmoor"}
