@@ -21,11 +21,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from spc.errors import SPCError
+
+if TYPE_CHECKING:
+    from spc.qic import QICResult
 
 __all__ = [
     "CHART_TYPES",
@@ -277,7 +280,7 @@ def chart_measure(
     extra: str | Path | Sequence[str | Path] | None = None,
     phases: bool = True,
     **overrides: Any,
-) -> Any:
+) -> QICResult:
     """Compute the catalogue's chart for ``measure_id`` with :func:`spc.qic`; return the QICResult.
 
     ``data`` is the tidy frame from :func:`spc.load` (or paths to load). ``team`` picks one
