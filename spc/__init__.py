@@ -7,6 +7,7 @@
 from spc._version import __version__
 from spc.charts import CHARTS
 from spc.errors import SPCError, SPCWarning
+from spc.explore import explore
 from spc.io import load, load_example, validate
 from spc.mdc import mdc_icons, variation_icon
 from spc.measures import CatalogueError, chart_measure, measures
@@ -27,6 +28,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "chart_measure",
+    "explore",
     "load",
     "load_example",
     "mdc_icons",
