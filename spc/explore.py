@@ -55,7 +55,10 @@ __all__ = [
     "default_settings",
     "draw",
     "explore",
+    "funnel_chart",
     "qic_overrides",
+    "shift_example",
+    "shift_slider",
     "show_static",
     "static_view",
     "what_if",
@@ -956,3 +959,116 @@ def _chart_keys() -> list[str]:
     from spc.charts import CHARTS
 
     return list(CHARTS)
+
+
+# ---------------------------------------------------------------------------- teaching helpers
+def shift_example(shift: float, seed: int = 7, baseline: int = 12, after: int = 12) -> Figure:
+    """Two run charts of one simulated series with a sustained shift, Anhøj vs IHI rules.
+
+    The series has ``baseline`` stable points (mean 10, SD 1), then ``after`` points shifted
+    by ``shift`` SDs; the median is frozen on the baseline. Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from spc.plotting import plot
+    from spc.qic import qic
+    from spc.simulate import simulate_process
+
+    df = simulate_process(n_points=baseline + after, mean=10, sd=1, shift=shift,
+                          shift_at=baseline, seed=seed)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True, layout="constrained")
+    for ax, rules in zip(axes, ("anhoej", "ihi"), strict=True):
+        res = qic(df, x="month", y="value", chart="run", freeze=baseline, rules=rules)
+        res.options.update(y="simulated measure", units="units")
+        plot(res, ax=ax, title=f"{RULE_CHOICES[rules]}: shift of {shift:g} SD", icons=False,
+             legend=False)
+        ax.axvline(df["month"].iloc[baseline], color="#005EB8", linestyle="--", linewidth=1)
+    return fig
+
+
+def shift_slider(table: pd.DataFrame, seed: int = 7) -> Any:
+    """A slider for shift size showing an example series and how often each rule set detects it.
+
+    ``table`` is :func:`spc.simulate.detection_table`'s output; the slider steps through its
+    shifts. Returns an ipywidgets box (``.controls["shift"]`` is the slider).
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    shifts = sorted(table["shift"].unique())
+    slider = w.SelectionSlider(options=[(f"{s:g} SD", s) for s in shifts], value=shifts[0],
+                               description="Shift size", continuous_update=False)
+    image = w.Image(format="png")
+    text = w.HTML()
+
+    def update(_change: Any = None) -> None:
+        s = slider.value
+        fig = shift_example(s, seed=seed)
+        image.value = figure_bytes(fig, "png")
+        plt.close(fig)
+        rows = table[table["shift"] == s]
+        items = "".join(
+            f"<li>{_html_escape(RULE_CHOICES.get(r.rules, r.rules))}: signalled in "
+            f"{r.detected:.0%} of simulations"
+            + ("" if pd.isna(r.median_months) else f", typically after {r.median_months:g} "
+               "months") + "</li>"
+            for r in rows.itertuples())
+        what = "false alarms (there is no real change)" if s == 0 else "detection"
+        text.value = f"<p>{what.capitalize()}:</p><ul>{items}</ul>"
+
+    slider.observe(update, names="value")
+    update()
+    box = w.VBox([slider, image, text])
+    box.controls = {"shift": slider}
+    box.text = text
+    return box
+
+
+def funnel_chart(
+    df: pd.DataFrame,
+    y: str,
+    n: str,
+    label: str,
+    chart: str = "u",
+    multiply: float = 1,
+    title: str = "Funnel plot",
+    ylab: str = "Rate",
+    xlab: str = "Denominator",
+) -> Figure:
+    """A funnel plot of teams (``spc.plotting.funnel`` when available), titled and labelled.
+
+    Until the plotting package has its funnel, the points and 95 % / 99.8 % limits from
+    :func:`spc.funnel_stats.funnel_data` are drawn here.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
+    try:
+        from spc.plotting import funnel
+
+        funnel(df, y, n, label, ax=ax, chart=chart, multiply=multiply)
+    except (ImportError, ModuleNotFoundError, TypeError):
+        from spc.funnel_stats import funnel_data, funnel_limits
+
+        fd = funnel_data(df, y, n, label, chart=chart, multiply=multiply)
+        theta = fd["target"].iloc[0] / multiply
+        grid = np.linspace(fd["n"].min() * 0.8, fd["n"].max() * 1.1, 200)
+        for level, style in ((0.95, ":"), (0.998, "--")):
+            lim = funnel_limits(theta, grid, chart=chart, level=level)
+            lab = f"{level:.1%} limits".replace(".0%", "%")
+            ax.plot(grid, lim.upper * multiply, style, color="#5F6161", label=lab)
+            ax.plot(grid, lim.lower * multiply, style, color="#5F6161")
+        ax.axhline(theta * multiply, color="#231F20", label="Collaborative average")
+        out = fd["outlier"].isin(["high", "low"])
+        ax.scatter(fd.loc[~out, "n"], fd.loc[~out, "value"], color="#7B7D7D", zorder=3,
+                   label="Within limits")
+        ax.scatter(fd.loc[out, "n"], fd.loc[out, "value"], color="#FAB428", marker="D",
+                   edgecolor="#231F20", zorder=3, label="Outside 99.8% limits")
+        for r in fd.itertuples():
+            ax.annotate(str(r.label), (r.n, r.value), xytext=(4, 3),
+                        textcoords="offset points", fontsize=7)
+        fig.legend(loc="outside lower center", ncol=5, fontsize=8)
+    ax.set_title(title)
+    ax.set_ylabel(ylab)
+    ax.set_xlabel(xlab)
+    return fig
