@@ -24,18 +24,32 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _register_demo(subparsers)
     _register_data(subparsers)
+    _register_render(subparsers)
     return parser
 
 
 def _register_demo(subparsers: argparse._SubParsersAction) -> None:
-    demo = subparsers.add_parser("demo", help="compute the example charts and print a summary")
+    demo = subparsers.add_parser(
+        "demo", help="render the synthetic example collaborative's reports into reports/"
+    )
+    demo.add_argument("--out", default="reports", help="output folder (default reports)")
+    demo.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     demo.set_defaults(func=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from spc.demo import run_demo
+    from spc.render.collaborative import print_table, render_collaborative
 
-    return run_demo()
+    print("Rendering the synthetic example collaborative (12 wards, 36 months)...")
+    result = render_collaborative(None, args.out, workers=args.workers)
+    print_table(result)
+    return result.exit_code
+
+
+def _register_render(subparsers: argparse._SubParsersAction) -> None:
+    from spc.render.collaborative import register
+
+    register(subparsers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -654,12 +654,28 @@ def _apply_changes(
     return frame
 
 
+def _keep_teams(
+    table: _Table, positions: dict[int, str], team_column: str, teams: Sequence[str]
+) -> None:
+    """Keep only the rows of ``teams``: other teams' rows are neither read nor validated,
+    so one team's report is never stopped by another team's data errors."""
+    team_pos = next((pos for pos, name in positions.items() if name == team_column), None)
+    if team_pos is None:
+        return
+    wanted = {str(t).strip() for t in teams}
+    table.rows = [
+        (rownum, values) for rownum, values in table.rows
+        if team_pos < len(values) and str(values[team_pos]).strip() in wanted
+    ]
+
+
 def _run(
     paths: PathLike | Sequence[PathLike],
     *,
     dayfirst: bool,
     kind: str | dict[str, str] | None,
     measures_file: PathLike | Sequence[PathLike] | None,
+    teams: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame | None, ValidationReport]:
     path_list = [Path(paths)] if isinstance(paths, str | os.PathLike) else [Path(p) for p in paths]
     if not path_list:
@@ -689,6 +705,8 @@ def _run(
         positions = _check_header(table, schemas[k], report)
         if positions is None:
             continue
+        if teams is not None:
+            _keep_teams(table, positions, schemas[k].spec.team_column, teams)
         parsed.append(_parse_rows(table, schemas[k], positions, dayfirst, report))
     _check_duplicates_and_gaps(parsed, report)
     rows: list[dict[str, Any]] = []
@@ -712,12 +730,37 @@ def _run(
     return frame, report
 
 
+def team_names(paths: PathLike | Sequence[PathLike]) -> list[str]:
+    """Every team (ward) named in the data files, sorted, even when the files have errors.
+
+    Only the team column of each recognised file is read; nothing is validated. The batch
+    renderer uses it to give every team a report page, including teams whose data fail.
+    """
+    path_list = [Path(paths)] if isinstance(paths, str | os.PathLike) else [Path(p) for p in paths]
+    schemas = _schemas(load_catalogue())
+    names: set[str] = set()
+    for path in path_list:
+        table = _read_table(path, ValidationReport())
+        kind = _detect_kind(table, schemas) if table is not None else None
+        if kind is None or kind == "changes":
+            continue
+        team_column = schemas[kind].spec.team_column
+        header = [_normalise(h) for h in table.header]
+        if team_column not in header:
+            continue
+        pos = header.index(team_column)
+        names |= {str(v).strip() for _, v in ((r, vals[pos]) for r, vals in table.rows)
+                  if v is not None and str(v).strip() and str(v).strip() != EXAMPLE_MARKER}
+    return sorted(names)
+
+
 def validate(
     paths: PathLike | Sequence[PathLike],
     *,
     dayfirst: bool = True,
     kind: str | dict[str, str] | None = None,
     measures_file: PathLike | Sequence[PathLike] | None = None,
+    teams: Sequence[str] | None = None,
 ) -> ValidationReport:
     """Check data files and return a :class:`~spc.validation.ValidationReport`; never raises
     for problems in the data.
@@ -725,7 +768,8 @@ def validate(
     >>> print(spc.validate("ward-monthly.csv"))      # doctest: +SKIP
     Checked 1 file(s): 0 error(s), 1 warning(s)
     """
-    return _run(paths, dayfirst=dayfirst, kind=kind, measures_file=measures_file)[1]
+    return _run(paths, dayfirst=dayfirst, kind=kind, measures_file=measures_file,
+                teams=teams)[1]
 
 
 def load(
@@ -735,6 +779,7 @@ def load(
     kind: str | dict[str, str] | None = None,
     measures_file: PathLike | Sequence[PathLike] | None = None,
     warn: bool = True,
+    teams: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read CSV/XLSX files in the template formats into one tidy long frame (see module doc).
 
@@ -742,6 +787,7 @@ def load(
     template of each file is recognised from its column names, or given with ``kind`` (a
     template name, or ``{path: name}``). Dates are read day first (01/04/2024 is 1 April
     2024) unless ``dayfirst=False``. ``measures_file`` adds or overrides catalogue measures.
+    ``teams`` reads (and validates) only those teams' rows, as a team's report does.
 
     Raises :class:`~spc.validation.DataValidationError` listing every error in every file.
     Warnings (gaps, small denominators) are in ``frame.attrs["report"]``; with ``warn=True``
@@ -750,7 +796,8 @@ def load(
     >>> df = spc.load(["ward-monthly.xlsx", "events.csv", "changes.csv"])   # doctest: +SKIP
     >>> df.query("measure == 'falls_per_1000_obd'").head()                 # doctest: +SKIP
     """
-    frame, report = _run(paths, dayfirst=dayfirst, kind=kind, measures_file=measures_file)
+    frame, report = _run(paths, dayfirst=dayfirst, kind=kind, measures_file=measures_file,
+                         teams=teams)
     if frame is None:
         raise DataValidationError(report)
     if warn and report.warnings:

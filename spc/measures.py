@@ -19,6 +19,7 @@ import difflib
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,6 +212,18 @@ def _read_toml(path: Path | str, label: str | None = None) -> dict[str, Any]:
         raise CatalogueError([f"{label}: not valid TOML ({exc}); fix the syntax there"]) from None
 
 
+@lru_cache(maxsize=1)
+def _shipped_table() -> dict[str, Any]:
+    shipped = resources.files("spc").joinpath("measures.toml")
+    return tomllib.loads(shipped.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _shipped_catalogue() -> dict[str, Measure]:
+    # parsed and checked once per process: reports call this for every chart
+    return load_catalogue([])
+
+
 def load_catalogue(extra: str | Path | Sequence[str | Path] | None = None) -> dict[str, Measure]:
     """Read the shipped catalogue, then each ``extra`` file in order, into ``{id: Measure}``.
 
@@ -221,10 +234,9 @@ def load_catalogue(extra: str | Path | Sequence[str | Path] | None = None) -> di
     >>> load_catalogue()["vte_risk_assessment_percent"].target
     95.0
     """
-    shipped = resources.files("spc").joinpath("measures.toml")
-    sources: list[tuple[str, dict[str, Any]]] = [
-        ("spc/measures.toml", tomllib.loads(shipped.read_text(encoding="utf-8")))
-    ]
+    if extra is None:
+        return dict(_shipped_catalogue())  # Measure is frozen: a shallow copy is safe
+    sources: list[tuple[str, dict[str, Any]]] = [("spc/measures.toml", _shipped_table())]
     if extra is not None:
         paths = [extra] if isinstance(extra, str | Path) else list(extra)
         sources += [(str(p), _read_toml(p)) for p in paths]
@@ -350,4 +362,8 @@ def chart_measure(
         if starts:
             kwargs["part"] = starts if facet else starts[teams[0]]
     kwargs.update(overrides)
-    return qic(rows, **kwargs)
+    res = qic(rows, **kwargs)
+    # What is measured, in people's words, for titles, axis labels and captions.
+    res.options.update(measure=m.id, label=m.title, units=m.unit, topic=m.topic,
+                       definition=m.definition)
+    return res

@@ -92,6 +92,11 @@ class ValidationReport:
         """Record a problem."""
         self.problems.append(Problem(severity, file, message, fix, row, column))
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ValidationReport:
+        # pandas deep-copies DataFrame.attrs on every operation; the report travels in
+        # frame.attrs["report"] and is only ever read, so sharing it is safe and fast.
+        return self
+
     @property
     def errors(self) -> list[Problem]:
         """Problems that stop loading."""

@@ -1,0 +1,430 @@
+"""What a team report and the collaborative overview say, as data (no drawing here).
+
+The notebooks in ``notebooks/`` call these functions and ``spc.report_display`` to show the
+result, so the notebooks stay thin and everything here is tested. The batch renderer
+(``safety-spc render``) uses the same functions for ``summary.csv`` and the index page, so the
+numbers in every output agree.
+
+>>> data = load_team(example_files(), "AVN-ELM")                      # doctest: +SKIP
+>>> report = build_team_report(data, "AVN-ELM", measures=["falls_per_1000_obd"])  # doctest: +SKIP
+>>> report.sections[0].headline                                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from spc.errors import SPCError, SPCWarning
+from spc.io import EXAMPLE_FILES, example_dir, load
+from spc.labels import fmt_num
+from spc.mdc import variation_icon
+from spc.measures import chart_measure, get_measure, load_catalogue
+from spc.qic import QICResult
+from spc.rules import PRESETS
+
+DEFAULT_RULES = "anhoej"
+#: A measure needs at least this many points in a team's series to be charted.
+MIN_POINTS = 2
+
+VARIATION_TEXT = {
+    "common_cause": "common cause variation only",
+    "special_cause_improvement": "special cause: improvement",
+    "special_cause_concern": "special cause: concern",
+    "special_cause_neutral_high": "special cause: unusually high",
+    "special_cause_neutral_low": "special cause: unusually low",
+}
+ASSURANCE_TEXT = {
+    "consistent_pass": "the target will consistently be met",
+    "consistent_fail": "the target will consistently be missed without a change to the process",
+    "inconsistent": "the target will sometimes be met and sometimes missed",
+}
+
+
+def example_files() -> list[Path]:
+    """Paths of the synthetic example collaborative's data files (change log included)."""
+    folder = example_dir()
+    return [folder / name for name in EXAMPLE_FILES]
+
+
+def data_files(
+    data_paths: Sequence[str | Path] | None, change_log: str | Path | None
+) -> list[Path]:
+    """The files to load: ``data_paths`` (empty = the example collaborative) plus the log."""
+    paths = [Path(p) for p in data_paths] if data_paths else example_files()
+    if change_log:
+        log = Path(change_log)
+        if log not in paths:
+            paths.append(log)
+    return paths
+
+
+def load_team(
+    data_paths: Sequence[str | Path] | None, team: str, change_log: str | Path | None = None
+) -> pd.DataFrame:
+    """Load and validate only ``team``'s rows, so other teams' data errors never stop it.
+
+    Raises :class:`spc.DataValidationError` naming file, row and column for this team's errors.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SPCWarning)
+        frame = load(data_files(data_paths, change_log), teams=[str(team)], warn=False)
+    if frame.empty or str(team) not in set(frame["team"]):
+        raise SPCError(
+            f"team {team!r} has no rows in the data files; check the team code as written in "
+            "the 'ward' (or 'team') column"
+        )
+    return frame
+
+
+def load_collaborative(
+    data_paths: Sequence[str | Path] | None,
+    change_log: str | Path | None = None,
+    teams: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Load and validate every team's data, or only ``teams``' (raises naming file, row and
+    column on errors)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SPCWarning)
+        return load(data_files(data_paths, change_log), warn=False, teams=teams or None)
+
+
+def _month(value: str | None) -> pd.Timestamp | None:
+    if value in (None, ""):
+        return None
+    try:
+        return pd.Timestamp(str(value))
+    except ValueError:
+        raise SPCError(f"period must be a month like 2024-03 (got {value!r})") from None
+
+
+def filter_period(data: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
+    """Rows with ``start <= period`` and ``period`` before the end of month ``end``."""
+    first, last = _month(start), _month(end)
+    keep = pd.Series(True, index=data.index)
+    if first is not None:
+        keep &= data["period"] >= first
+    if last is not None:
+        keep &= data["period"] < last + pd.offsets.MonthBegin(1)
+    return data[keep]
+
+
+def available_measures(data: pd.DataFrame, measures: Sequence[str] | None = None) -> list[str]:
+    """Measure ids to chart, in catalogue order: ``measures`` if given (each must exist in the
+    catalogue), otherwise every catalogue measure with at least two values in ``data``."""
+    catalogue = load_catalogue()
+    counts = data[data["value"].notna()].groupby("measure").size()
+    if measures:
+        for m in measures:
+            get_measure(m)  # raises with the nearest id for a typo
+        wanted = list(measures)
+    else:
+        wanted = list(catalogue)
+    return [m for m in wanted if counts.get(m, 0) >= MIN_POINTS]
+
+
+@dataclass
+class MeasureSection:
+    """One measure of a team report: the chart result and what to say about it."""
+
+    measure: str
+    title: str
+    unit: str
+    definition: str
+    result: QICResult
+    caption: str
+    headline: str
+    latest: dict[str, Any]
+    annotations: pd.DataFrame | None = None
+
+
+@dataclass
+class TeamReport:
+    """Everything a team report shows, in order."""
+
+    team: str
+    trust: str
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    rules: str
+    sections: list[MeasureSection]
+    data_warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def methods(self) -> str:
+        return methods_note(self.rules)
+
+
+def latest_reading(res: QICResult) -> dict[str, Any]:
+    """The latest point of a single-series result and its phase's verdicts."""
+    d = res.data
+    last = d.iloc[-1]
+    summary = res.summary()
+    assurance = summary["assurance_type"].iloc[-1]
+    current = d[d["part"] == last["part"]]
+    return {
+        "period": last["x"],
+        "value": float(last["y"]),
+        "centre": float(last["cl"]),
+        "lcl": float(last["lcl"]),
+        "ucl": float(last["ucl"]),
+        "signals": int(current["signal"].sum()),
+        "point_type": str(last["point_type"]),
+        "variation": variation_icon(str(last["point_type"]), res.options.get("improvement")),
+        "assurance": None if pd.isna(assurance) else str(assurance),
+        "target": None if pd.isna(last["target"]) else float(last["target"]),
+    }
+
+
+def headline(title: str, unit: str, latest: Mapping[str, Any]) -> str:
+    """One line: latest value, centre, variation and (with a target) assurance."""
+    when = pd.Timestamp(latest["period"]).strftime("%b %Y")
+    text = (
+        f"{title}: {fmt_num(latest['value'])} {unit} in {when}; centre line "
+        f"{fmt_num(latest['centre'])}; {VARIATION_TEXT.get(latest['point_type'], '')}"
+    )
+    if latest.get("assurance"):
+        text += f"; against the target of {fmt_num(latest['target'])}, "
+        text += ASSURANCE_TEXT[latest["assurance"]]
+    return text + "."
+
+
+def _one_caption(res: QICResult) -> str:
+    from spc.describe import describe
+
+    caption = describe(res)
+    if isinstance(caption, Mapping):
+        caption = " ".join(caption.values())
+    return str(caption)
+
+
+def _annotations(rows: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
+    """Change-log entries (date, text) attached to this measure's rows, for the chart."""
+    if "annotation" not in rows:
+        return None
+    notes = rows[(rows["measure"] == measure_id) & rows["annotation"].notna()]
+    if notes.empty:
+        return None
+    return notes[["period", "annotation"]].rename(columns={"period": "date", "annotation": "text"})
+
+
+def build_team_report(
+    data: pd.DataFrame,
+    team: str,
+    measures: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    rules: str = DEFAULT_RULES,
+    targets: Mapping[str, float] | None = None,
+) -> TeamReport:
+    """Compute every chart of ``team``'s report (catalogue chart per measure, change-log
+    phases) and the words that go with them."""
+    if rules not in PRESETS:
+        raise SPCError(f"rules must be one of {', '.join(PRESETS)} (got {rules!r})")
+    targets = dict(targets or {})
+    for m in targets:
+        get_measure(m)
+    rows = filter_period(data[data["team"] == team], start, end)
+    wanted = available_measures(rows, measures)
+    skipped = [m for m in (measures or []) if m not in wanted]
+    sections = []
+    for m_id in wanted:
+        m = get_measure(m_id)
+        overrides: dict[str, Any] = {"rules": rules}
+        if m_id in targets:
+            overrides["target"] = targets[m_id]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SPCWarning)
+            res = chart_measure(rows, m_id, team=team, **overrides)
+        latest = latest_reading(res)
+        sections.append(MeasureSection(
+            measure=m_id, title=m.title, unit=m.unit, definition=m.definition, result=res,
+            caption=_one_caption(res), headline=headline(m.title, m.unit, latest),
+            latest=latest, annotations=_annotations(rows, m_id),
+        ))
+    report = data.attrs.get("report")
+    notes = [str(p) for p in report.warnings] if report is not None else []
+    trust = str(rows["trust"].iloc[0]) if "trust" in rows and len(rows) else ""
+    return TeamReport(team, trust, _month(start), _month(end), rules, sections, notes, skipped)
+
+
+_RULE_WORDS = {
+    "anhoej": (
+        "Anhøj's rules (as in qicharts2): a run on one side of the centre line longer than "
+        "expected, or fewer crossings of it than expected, signals a shift; on control charts "
+        "a point outside the 3-sigma limits is also a signal."
+    ),
+    "ihi": (
+        "the IHI run chart rules: a shift of 6 or more points on one side of the median, a "
+        "trend of 5 or more points all going up or down, too few or too many runs, or an "
+        "astronomical point outside the control limits."
+    ),
+    "mdc": (
+        "NHS Making Data Count: a point outside the process limits, 7 points in a row rising or "
+        "falling, 2 of 3 points close to a limit, or 7 points in a row on one side of the mean."
+    ),
+    "western_electric": (
+        "the Western Electric rules: a point beyond 3 sigma, 2 of 3 beyond 2 sigma, 4 of 5 "
+        "beyond 1 sigma on the same side, or 8 points in a row on one side of the centre line."
+    ),
+}
+
+
+def methods_note(rules: str) -> str:
+    """Plain-English methods note: which rules, what a signal means and does not mean."""
+    return (
+        f"Signals were judged with {_RULE_WORDS[rules]} "
+        "A signal (special cause variation) means something has changed the process and is worth "
+        "understanding: it may be the change the team made, or something else. It does not by "
+        "itself mean the team did well or badly, and one unusual month is not a trend. Without "
+        "signals, the ups and downs are common cause variation: noise in a stable process, which "
+        "only a redesign of the process will change. Limits describe what the process does, not "
+        "what it should do; targets are shown separately. Rates use the catalogue's denominators "
+        "(occupied bed days, admissions, patients surveyed); a new phase starts where the team's "
+        "change log marks a new way of working."
+    )
+
+
+def collaborative_summary(
+    data: pd.DataFrame,
+    measures: Sequence[str] | None = None,
+    rules: str = DEFAULT_RULES,
+    targets: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """One row per team and measure: latest period and value, centre, limits, signals in the
+    current phase, variation and assurance (the ``summary.csv`` of a render)."""
+    targets = dict(targets or {})
+    rows = []
+    for m_id in available_measures(data, measures):
+        m = get_measure(m_id)
+        overrides: dict[str, Any] = {"rules": rules, "facet": "team"}
+        if m_id in targets:
+            overrides["target"] = targets[m_id]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SPCWarning)
+            res = chart_measure(data, m_id, **overrides)
+        d = res.data
+        current = d.groupby("team", sort=False)["part"].transform("max") == d["part"]
+        signals = d[current].groupby("team", sort=False)["signal"].sum()
+        last = d.groupby("team", sort=False).tail(1).set_index("team")
+        summary = res.summary()
+        assurance = summary.groupby("team", sort=False)["assurance_type"].last()
+        for team, row in last.iterrows():
+            rows.append({
+                "team": team,
+                "measure": m_id,
+                "title": m.title,
+                "unit": m.unit,
+                "latest_period": pd.Timestamp(row["x"]).strftime("%Y-%m-%d"),
+                "latest_value": row["y"],
+                "centre": row["cl"],
+                "lcl": row["lcl"],
+                "ucl": row["ucl"],
+                "target": row["target"],
+                "signals": int(signals.get(team, 0)),
+                "point_type": str(row["point_type"]),
+                "variation": variation_icon(str(row["point_type"]), m.improvement),
+                "assurance": None if pd.isna(assurance.get(team)) else assurance.get(team),
+            })
+    columns = ["team", "measure", "title", "unit", "latest_period", "latest_value", "centre",
+               "lcl", "ucl", "target", "signals", "point_type", "variation", "assurance"]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["team", "measure"], kind="stable").reset_index(drop=True)
+
+
+def first_changes(data: pd.DataFrame) -> pd.Series:
+    """Each team's first change from the change log (first phase start), by team."""
+    starts = data[data["phase_start"].fillna(False).astype(bool)]
+    return starts.groupby("team")["period"].min()
+
+
+def sustained_improvement(
+    data: pd.DataFrame,
+    measures: Sequence[str] | None = None,
+    rules: str = DEFAULT_RULES,
+    min_points: int = 6,
+) -> pd.DataFrame:
+    """Which teams show sustained improvement since their first change.
+
+    For each team and outcome measure the limits are frozen on the points before the team's
+    first change (from the change log), and the points after it are judged against that
+    baseline. *Sustained* means an improvement signal from a run rule (a shift or long run,
+    not a single point) after the change, with the latest point not a concern. Teams with
+    fewer than ``min_points`` points before or after the change are reported as too early to
+    tell.
+    """
+    changes = first_changes(data)
+    rows = []
+    for m_id in available_measures(data, measures):
+        m = get_measure(m_id)
+        if m.improvement not in ("increase", "decrease"):
+            continue
+        series = data[(data["measure"] == m_id) & data["value"].notna()
+                      & data["team"].isin(changes.index)]
+        if series.empty:
+            continue
+        first = series["team"].map(changes)
+        before = (series["period"] < first).groupby(series["team"]).sum()
+        after = (series["period"] >= first).groupby(series["team"]).sum()
+        ready = before[(before >= min_points) & (after >= min_points)].index
+        improving = pd.Series(0, index=before.index)
+        concern = pd.Series(False, index=before.index)
+        if len(ready):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SPCWarning)
+                res = chart_measure(series[series["team"].isin(ready)], m_id, team=list(ready),
+                                    rules=rules, phases=False, facet="team",
+                                    freeze={t: int(before[t]) for t in ready})
+            d = res.data
+            post = d[d["x"] >= d["team"].map(changes)]
+            run_cols = [c for c in ("rule_long_run", "rule_few_crossings", "rule_shift",
+                                    "rule_trend", "rule_we4") if c in post]
+            run_improve = post[run_cols].any(axis=1) & (
+                post["point_type"] == "special_cause_improvement")
+            improving = improving.add(run_improve.groupby(post["team"]).sum(), fill_value=0)
+            latest = d.groupby("team").tail(1).set_index("team")["point_type"]
+            concern = concern | (latest == "special_cause_concern").reindex(concern.index,
+                                                                              fill_value=False)
+        for team in before.index:
+            if team not in ready:
+                verdict = "too early to tell"
+            elif concern[team]:
+                verdict = "concern"
+            elif improving[team] > 0:
+                verdict = "sustained improvement"
+            else:
+                verdict = "no sustained change yet"
+            rows.append({"team": team, "measure": m_id, "title": m.title,
+                         "first_change": changes[team].strftime("%Y-%m-%d"),
+                         "points_before": int(before[team]), "points_after": int(after[team]),
+                         "improving_points": int(improving[team]), "verdict": verdict})
+    out = pd.DataFrame(rows, columns=["team", "measure", "title", "first_change",
+                                      "points_before", "points_after", "improving_points",
+                                      "verdict"])
+    return out.sort_values(["measure", "team"], kind="stable").reset_index(drop=True)
+
+
+def funnel_measures(measures: Sequence[str]) -> list[str]:
+    """Measures that suit a funnel plot (rates and proportions with a denominator)."""
+    return [m for m in measures if get_measure(m).chart in ("u", "p", "up", "pp")]
+
+
+__all__ = [
+    "DEFAULT_RULES",
+    "MeasureSection",
+    "TeamReport",
+    "available_measures",
+    "build_team_report",
+    "collaborative_summary",
+    "example_files",
+    "filter_period",
+    "load_team",
+    "methods_note",
+    "sustained_improvement",
+]

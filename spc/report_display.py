@@ -1,0 +1,216 @@
+"""Show a team report or the collaborative overview in a notebook (IPython display).
+
+The thin notebooks call these functions; what they show comes from ``spc.report``. All user
+text is HTML-escaped here. Charts are static PNG outputs (no widget state), so the exported
+HTML works offline; with ``interactive=True`` the team report adds the explorer under each
+chart for use in JupyterLab.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from spc.report import (
+    DEFAULT_RULES,
+    MeasureSection,
+    TeamReport,
+    collaborative_summary,
+    funnel_measures,
+    sustained_improvement,
+)
+
+esc = html.escape
+
+_STYLE = """<style>
+.spc-report h1 { color: #005eb8; margin-bottom: .2rem; }
+.spc-report .spc-sub { color: #425563; margin-top: 0; }
+.spc-report .spc-headline { font-weight: bold; }
+.spc-report .spc-caption { max-width: 60rem; }
+.spc-report .spc-note { background: #fff9c4; border-left: 4px solid #ffb81c; padding: .5rem 1rem; }
+.spc-report table { border-collapse: collapse; }
+.spc-report th, .spc-report td { border: 1px solid #aeb7bd; padding: .25rem .5rem; }
+</style>"""
+
+
+def _display(obj: Any) -> None:
+    from IPython.display import display
+
+    display(obj)
+
+
+def _html(text: str) -> None:
+    from IPython.display import HTML
+
+    _display(HTML(f'<div class="spc-report">{text}</div>'))
+
+
+def _show_figure(fig: Any, alt: str) -> None:
+    """Show a figure as a PNG <img> with alt text (screen readers), then close it."""
+    import base64
+    import io
+
+    from spc.plotting import save
+
+    buf = io.BytesIO()
+    save(fig, buf, format="png", description=alt, close=True)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    _html(f'<img src="data:image/png;base64,{data}" alt="{esc(alt, quote=True)}" '
+          'style="max-width: 100%">')
+
+
+def _period_text(report: TeamReport) -> str:
+    if not report.sections:
+        return ""
+    first = min(s.result.data["x"].min() for s in report.sections)
+    last = max(s.result.data["x"].max() for s in report.sections)
+    return f"{pd.Timestamp(first):%B %Y} to {pd.Timestamp(last):%B %Y}"
+
+
+def header_html(report: TeamReport) -> str:
+    """Team, trust, period and what the report contains (escaped)."""
+    trust = f"{esc(report.trust)} &middot; " if report.trust else ""
+    return (
+        f"{_STYLE}<h1>Patient safety measures: {esc(report.team)}</h1>"
+        f'<p class="spc-sub">{trust}{esc(_period_text(report))} &middot; '
+        f"{len(report.sections)} measures</p>"
+        "<p>Each chart shows this team's own data over time. The question it answers is "
+        "whether the process has changed, not how the team compares with others.</p>"
+    )
+
+
+def section_html(section: MeasureSection) -> tuple[str, str]:
+    """(heading + headline, caption) HTML for one measure."""
+    top = (
+        f"<h2>{esc(section.title)}</h2>"
+        f'<p class="spc-headline">{esc(section.headline)}</p>'
+        f"<p><i>{esc(section.definition)}</i></p>"
+    )
+    return top, f'<p class="spc-caption">{esc(section.caption)}</p>'
+
+
+def annotations_for(section: MeasureSection) -> pd.DataFrame | None:
+    """The change-log entries of a section as (date, text) rows for the chart, or None."""
+    notes = section.annotations
+    return notes if notes is not None and len(notes) else None
+
+
+def show_team_report(report: TeamReport, interactive: bool = False) -> None:
+    """Display a team report: header, one chart with caption per measure, data-quality
+    warnings and the methods note."""
+    from spc.plotting import plot
+
+    _html(header_html(report))
+    if report.skipped:
+        _html(f'<p class="spc-note">Not shown (no data for this team): '
+              f"{esc(', '.join(report.skipped))}.</p>")
+    for section in report.sections:
+        top, caption = section_html(section)
+        _html(top)
+        ax = plot(section.result, annotations=annotations_for(section))
+        _show_figure(ax.figure, f"{section.title}. {section.caption}")
+        _html(caption)
+        if interactive:
+            from spc.explore import explore
+
+            _display(explore(section.result))
+    _html(data_warnings_html(report.data_warnings))
+    _html(f"<h2>Methods</h2><p>{esc(report.methods)}</p>")
+
+
+def data_warnings_html(warnings: Sequence[str]) -> str:
+    """The validation warnings (gaps, small denominators) as an escaped list."""
+    if not warnings:
+        return "<h2>Data quality</h2><p>The data checks found no gaps or small denominators.</p>"
+    items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
+    return (
+        "<h2>Data quality</h2><p class=\"spc-note\">The data checks raised these warnings. "
+        "Charts are still drawn, but read them with these in mind.</p>"
+        f"<ul>{items}</ul>"
+    )
+
+
+def grid_html(summary: pd.DataFrame) -> str:
+    """Team x measure grid of latest value with variation and assurance icons (escaped)."""
+    from spc.icons import icon_svg
+
+    measures = list(dict.fromkeys(summary["measure"]))
+    titles = dict(zip(summary["measure"], summary["title"], strict=False))
+    head = "".join(f"<th>{esc(titles[m])}</th>" for m in measures)
+    body = []
+    for team, rows in summary.groupby("team", sort=True):
+        cells = []
+        by_measure = rows.set_index("measure")
+        for m in measures:
+            if m not in by_measure.index:
+                cells.append("<td>-</td>")
+                continue
+            r = by_measure.loc[m]
+            icons = icon_svg(r["variation"], size=22)
+            if isinstance(r["assurance"], str):
+                icons += icon_svg({"consistent_pass": "pass", "consistent_fail": "fail"}.get(
+                    r["assurance"], "inconsistent"), size=22)
+            cells.append(f"<td>{esc(f'{r.latest_value:.3g}')} {icons}</td>")
+        body.append(f"<tr><th>{esc(str(team))}</th>{''.join(cells)}</tr>")
+    return (
+        f'{_STYLE}<div class="spc-report"><table><thead><tr><th>Team</th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def show_overview(
+    data: pd.DataFrame,
+    measures: Sequence[str] | None = None,
+    rules: str = DEFAULT_RULES,
+    funnel_period: str | None = None,
+) -> None:
+    """Display the collaborative overview: grid, small multiples per measure, funnel plots for
+    the latest period, and which teams show sustained improvement since their first change."""
+    from spc.measures import chart_measure, get_measure
+    from spc.plotting import funnel, plot_facets
+
+    summary = collaborative_summary(data, measures, rules)
+    chosen = list(dict.fromkeys(summary["measure"]))
+    teams = summary["team"].nunique()
+    _html(
+        f"{_STYLE}<h1>Collaborative overview</h1><p class=\"spc-sub\">{teams} teams &middot; "
+        f"{len(chosen)} measures</p><p>The grid shows each team's latest value with its "
+        "variation icon (has the process changed?) and, where there is a target, its assurance "
+        "icon (will it meet the target?). It is not a league table: compare each team with its "
+        "own past, and use the funnel plots below to see which differences are larger than "
+        "chance.</p>"
+    )
+    _html(grid_html(summary))
+    for m_id in chosen:
+        m = get_measure(m_id)
+        res = chart_measure(data, m_id, facet="team", rules=rules)
+        _html(f"<h2>{esc(m.title)}</h2>")
+        _show_figure(plot_facets(res, title=m.title),
+                     f"{m.title}: one small chart per team, {m.unit}")
+    funnel_ids = funnel_measures(chosen)
+    if funnel_ids:
+        _html("<h2>Funnel plots: the latest month</h2><p>Each dot is a team; the funnels show "
+              "how far a team can be from the collaborative's average by chance alone (95% "
+              "and 99.8% limits). Teams outside the 99.8% funnel are worth a conversation, "
+              "not a ranking.</p>")
+    for m_id in funnel_ids:
+        m = get_measure(m_id)
+        rows = data[(data["measure"] == m_id) & data["value"].notna()]
+        month = pd.Timestamp(funnel_period) if funnel_period else rows["period"].max()
+        latest = rows[rows["period"] == month]
+        if latest["team"].nunique() < 3:
+            continue
+        ax = funnel(latest, y="numerator", n="denominator", label="team", chart=m.chart,
+                    multiply=m.multiplier, title=f"{m.title}, {month:%B %Y}", units=m.unit)
+        _show_figure(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
+    sustained = sustained_improvement(data, chosen, rules)
+    if len(sustained):
+        table = sustained[["team", "title", "first_change", "points_after", "verdict"]]
+        _html("<h2>Sustained improvement since each team's first change</h2>"
+              "<p>Limits are frozen on each team's data before its first change; a sustained "
+              "improvement is a run of points on the better side of that baseline, not a "
+              "single good month.</p>"
+              + table.to_html(index=False, escape=True, border=0))
