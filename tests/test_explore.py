@@ -1,0 +1,205 @@
+"""spc.explore: the pure functions, and the widgets driven programmatically."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import spc
+from spc.errors import SPCError
+from spc.explore import (
+    CHANGES_COLUMNS,
+    ExploreSettings,
+    changes_frame,
+    chart_note,
+    compute,
+    default_settings,
+    explore,
+    qic_overrides,
+    static_view,
+    what_if,
+    write_changes,
+    write_targets,
+)
+
+TEAM, MEASURE = "AVN-ELM", "falls_per_1000_obd"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return spc.load_example()
+
+
+@pytest.fixture(scope="module")
+def box(data, tmp_path_factory):
+    return explore(data, TEAM, MEASURE, export_dir=tmp_path_factory.mktemp("exports"))
+
+
+# ------------------------------------------------------------------ pure functions
+def test_default_settings_follow_catalogue_and_change_log(data):
+    s = default_settings(data, TEAM, MEASURE)
+    assert (s.chart, s.improvement, s.rules) == ("u", "decrease", "anhoej")
+    assert s.phase_starts == [pd.Timestamp("2022-09-01")]
+    assert s.notes[pd.Timestamp("2022-09-01")].startswith("PDSA 1:")
+    assert default_settings(data, TEAM, "vte_risk_assessment_percent").target == 95.0
+    with pytest.raises(SPCError, match="not in the data"):
+        default_settings(data, "NOPE")
+
+
+@pytest.mark.parametrize(
+    ("measure", "chart", "expected"),
+    [
+        ("falls_per_1000_obd", "u", None),
+        ("falls_per_1000_obd", "run", None),
+        ("falls_per_1000_obd", "p", "is a rate"),
+        ("falls_per_1000_obd", "c", "raw counts"),
+        ("falls_per_1000_obd", "t", "between rare events"),
+        ("falls_per_1000_obd", "s", "several measurements"),
+        ("vte_risk_assessment_percent", "u", "is a proportion"),
+        ("days_between_falls_with_harm", "u", "cannot be drawn"),
+        ("days_between_falls_with_harm", "i", "too narrow"),
+    ],
+)
+def test_chart_note(measure, chart, expected):
+    note = chart_note(measure, chart)
+    assert note is None if expected is None else expected in note
+
+
+def test_qic_overrides_apply_every_setting():
+    s = ExploreSettings(TEAM, MEASURE, "i", rules="ihi", baseline=12, target=5.0,
+                        phase_starts=[pd.Timestamp("2023-01-01")],
+                        exclude=[pd.Timestamp("2022-01-01")], improvement="neutral")
+    kw = qic_overrides(s, MEASURE)
+    assert kw == {"phases": False, "chart": "i", "rules": "ihi", "improvement": "neutral",
+                  "target": 5.0, "part": [pd.Timestamp("2023-01-01")], "freeze": 12,
+                  "exclude": [pd.Timestamp("2022-01-01")]}
+    assert qic_overrides(ExploreSettings(TEAM, MEASURE, "c"), MEASURE)["n"] is None
+
+
+def test_compute_labels_and_settings_change_the_result(data):
+    base = compute(data, default_settings(data, TEAM, MEASURE))
+    assert base.ok and base.title.startswith("Inpatient falls per 1,000 occupied bed days")
+    assert "Inpatient falls (per 1,000 occupied bed days)" in base.caption
+    assert base.result.data["part"].max() == 2
+    one = compute(data, default_settings(data, TEAM, MEASURE, phase_starts=[], exclude=[
+        pd.Timestamp("2022-01-01")]))
+    assert one.result.data["part"].max() == 1
+    assert not one.result.data.set_index("x").loc[pd.Timestamp("2022-01-01"), "include"]
+    bad = compute(data, default_settings(data, TEAM, "days_between_falls_with_harm", chart="u"))
+    assert not bad.ok and "denominator" in bad.error and "cannot be drawn" in bad.note
+
+
+def test_what_if_signals_only_for_extreme_values(data):
+    s = default_settings(data, TEAM, MEASURE)
+    high, usual = what_if(data, s, 40.0), what_if(data, s, 5.0)
+    assert high.signal and high.point_type == "special_cause_concern"
+    assert "rule_sigma" in high.rules and high.message.startswith("Yes: 40 in Apr 2024")
+    assert not usual.signal and usual.message.startswith("No: 5 in Apr 2024")
+    # days between events: the next event is `value` days after the last one
+    ev = what_if(data, default_settings(data, TEAM, "days_between_falls_with_harm"), 30)
+    assert ev.x > data.loc[data["measure"] == "days_between_falls_with_harm", "period"].max() - \
+        pd.Timedelta(days=3650)
+    with pytest.raises(SPCError, match="0 or more"):
+        what_if(data, s, -1)
+
+
+def test_changes_frame_and_files_round_trip(data, tmp_path):
+    s = default_settings(data, TEAM, MEASURE)
+    frame = changes_frame(s)
+    assert tuple(frame.columns) == CHANGES_COLUMNS
+    assert frame["new_phase"].tolist() == ["yes", "no", "no"]
+    assert frame["cycle"].iloc[0] == "PDSA 1" and (frame["measure"] == MEASURE).all()
+    path = write_changes(s, tmp_path / "change_log.csv")
+    other = default_settings(data, "AVN-OAK", MEASURE)
+    write_changes(other, path)
+    write_changes(default_settings(data, TEAM, MEASURE, phase_starts=[]), path)  # replaces
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert set(back["team"]) == {TEAM, "AVN-OAK"}
+    assert (back.loc[back["team"] == TEAM, "new_phase"] == "no").all()
+    # the file is a valid change log: the loader accepts it with the example data
+    folder = spc.io.example_dir()
+    files = [folder / f for f in spc.io.EXAMPLE_FILES if f != "changes.csv"] + [path]
+    loaded = spc.load(files, warn=False)
+    assert not loaded.loc[(loaded["team"] == TEAM) & (loaded["measure"] == MEASURE),
+                          "phase_start"].fillna(False).astype(bool).any()
+    t = write_targets(default_settings(data, TEAM, MEASURE, target=5.5), tmp_path / "t.json")
+    write_targets(default_settings(data, TEAM, "harm_free_percent"), t)
+    assert json.loads(t.read_text()) == {"falls_per_1000_obd": 5.5, "harm_free_percent": 95.0}
+
+
+def test_static_view_draws_labelled_chart(data):
+    import matplotlib.pyplot as plt
+
+    view = static_view(data, TEAM, MEASURE, rules="mdc")
+    ax = view.figure.axes[0]
+    title = ax.get_title(loc="left") or ax.get_title()
+    assert title.endswith(TEAM) and "per 1,000" in ax.get_ylabel()
+    assert ax.get_xlabel()
+    assert {"part", "cl", "variation_type"} <= set(view.summary.columns)
+    plt.close(view.figure)
+
+
+# ------------------------------------------------------------------ widgets
+def test_widget_controls_update_chart_caption_and_summary(box):
+    c = box.controls
+    png, caption = box.image, box.explorer.caption.value
+    assert png.startswith(b"\x89PNG")
+    c["chart"].value = "p"
+    assert box.outcome.result.options["chart"] == "p" and box.image != png
+    assert "is a rate" in box.explorer.note.value
+    c["chart"].value = "u"
+    c["rules"].value = "mdc"
+    assert box.outcome.result.options["rules"] == "mdc"
+    assert "rule_two_in_three" in box.outcome.result.data.columns
+    c["target"].value = "4.5"
+    assert box.settings.target == 4.5 and (box.outcome.result.data["target"] == 4.5).all()
+    c["improvement"].value = "neutral"
+    assert box.outcome.result.options["improvement"] == "neutral"
+    c["baseline"].value = 12
+    assert box.settings.baseline == 12
+    c["exclude"].value = (c["exclude"].options[3][1],)
+    assert (~box.outcome.result.data["include"]).sum() == 1
+    assert box.explorer.caption.value != caption and "<table" in box.explorer.summary.value
+
+
+def test_widget_phases_add_remove(box):
+    c = box.controls
+    c["team"].value = "DNM-OAK"
+    assert box.settings.team == "DNM-OAK" and box.outcome.result.data["part"].max() == 1
+    c["phase_pick"].value = pd.Timestamp("2022-12-01")
+    c["phase_note"].value = "PDSA 1: temporary ward"
+    c["phase_add"].click()
+    assert box.outcome.result.data["part"].max() == 2
+    assert "temporary ward" in box.settings.notes[pd.Timestamp("2022-12-01")]
+    c["phases"].value = (pd.Timestamp("2022-12-01"),)
+    c["phase_remove"].click()
+    assert box.outcome.result.data["part"].max() == 1
+
+
+def test_widget_measure_what_if_and_exports(box):
+    c = box.controls
+    c["measure"].value = "vte_risk_assessment_percent"
+    assert box.outcome.result.options["chart"] == "p" and box.settings.target == 95.0
+    c["whatif_value"].value = 50.0
+    c["whatif_go"].click()
+    assert box.explorer.last_whatif.signal and "Yes:" in box.explorer.whatif_out.value
+    c["export_png"].click()
+    assert box.explorer.last_export.read_bytes().startswith(b"\x89PNG")
+    c["export_svg"].click()
+    assert b"<svg" in box.explorer.last_export.read_bytes()
+    c["export_changes"].click()
+    assert box.explorer.last_export.name == "change_log.csv"
+    c["export_targets"].click()
+    assert json.loads(box.explorer.last_export.read_text()) == {
+        "vte_risk_assessment_percent": 95.0}
+
+
+def test_widget_load_reports_errors_kindly(box, tmp_path):
+    c = box.controls
+    c["data_path"].value = str(tmp_path / "missing.csv")
+    c["load"].click()
+    assert "could not be loaded" in box.explorer.note.value
+    c["data_path"].value = str(spc.io.example_dir() / "ward-monthly-avonmere.csv")
+    c["load"].click()
+    assert set(c["team"].options) == {"AVN-ASH", "AVN-ELM", "AVN-OAK"}
+    assert box.outcome.ok
