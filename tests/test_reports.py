@@ -1,0 +1,297 @@
+"""Team reports, the collaborative overview and ``safety-spc render``, end to end.
+
+The render runs on a copy of the synthetic example collaborative plus two extra teams: one
+whose data have an error in one row (its report must fail on its own, with a page saying
+why) and one with a hostile name (it must render as text, never run as script).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import papermill
+import pytest
+
+import spc
+from spc.render.collaborative import (
+    OVERVIEW_NOTEBOOK,
+    TEAM_NOTEBOOK,
+    check_parameters,
+    render_collaborative,
+)
+from spc.render.pages import slugify
+from spc.report import (
+    build_team_report,
+    collaborative_summary,
+    example_files,
+    load_collaborative,
+    load_team,
+    methods_note,
+    sustained_improvement,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+MEASURES = ["falls_per_1000_obd", "vte_risk_assessment_percent"]
+HOSTILE = "<script>alert(1)</script>"
+BROKEN = "BROKEN-1"
+
+TEAM_PARAMETERS = {"data_paths", "team", "measures", "period_start", "period_end", "rules",
+                   "change_log", "targets", "interactive"}
+OVERVIEW_PARAMETERS = {"data_paths", "measures", "rules", "change_log", "teams",
+                       "funnel_period"}
+
+
+# ------------------------------------------------------------------------------ notebooks
+
+
+@pytest.mark.parametrize(("notebook", "expected"), [(TEAM_NOTEBOOK, TEAM_PARAMETERS),
+                                                     (OVERVIEW_NOTEBOOK, OVERVIEW_PARAMETERS)])
+def test_notebook_parameters_are_the_documented_set(notebook, expected) -> None:
+    params = papermill.inspect_notebook(str(notebook))
+    assert set(params) == expected
+    assert all(p["help"] for p in params.values())  # every parameter has a help comment
+
+
+def test_every_notebook_is_stored_without_outputs() -> None:
+    for path in sorted((REPO / "notebooks").rglob("*.ipynb")) + sorted(
+        (REPO / "tests" / "notebooks").rglob("*.ipynb")
+    ):
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell.get("outputs") == [], f"{path.name} has committed outputs"
+                assert cell.get("execution_count") is None, f"{path.name} has execution counts"
+
+
+def test_unknown_parameters_are_refused_before_anything_runs() -> None:
+    with pytest.raises(spc.SPCError, match="has no parameter"):
+        check_parameters(TEAM_NOTEBOOK, {"team": "A", "ward": "B"})
+
+
+# ----------------------------------------------------------------------------- report layer
+
+
+@pytest.fixture(scope="module")
+def elm() -> pd.DataFrame:
+    return load_team(None, "AVN-ELM")
+
+
+def test_team_report_sections(elm) -> None:
+    report = build_team_report(elm, "AVN-ELM", MEASURES, rules="mdc",
+                               targets={"falls_per_1000_obd": 4})
+    assert [s.measure for s in report.sections] == MEASURES
+    falls = report.sections[0]
+    assert falls.headline.startswith("Inpatient falls per 1,000 occupied bed days: ")
+    assert "against the target of 4" in falls.headline
+    assert falls.latest["assurance"] in ("consistent_pass", "consistent_fail", "inconsistent")
+    assert falls.caption and "what it does not mean" in falls.caption.lower()
+    assert falls.annotations is not None and "PDSA" in " ".join(falls.annotations["text"])
+    assert report.trust == "Avonmere" and report.rules == "mdc"
+    assert "Making Data Count" in report.methods
+
+
+def test_team_report_period_and_unknown_measures(elm) -> None:
+    report = build_team_report(elm, "AVN-ELM", ["falls_per_1000_obd"], start="2023-01",
+                               end="2023-06")
+    x = report.sections[0].result.data["x"]
+    assert x.min() == pd.Timestamp("2023-01-01") and x.max() == pd.Timestamp("2023-06-01")
+    with pytest.raises(spc.SPCError, match="falls_per_1000_obd"):
+        build_team_report(elm, "AVN-ELM", ["falls_per_1000"])
+    with pytest.raises(spc.SPCError, match="rules must be one of"):
+        build_team_report(elm, "AVN-ELM", rules="nelson")
+
+
+def test_load_team_ignores_other_teams_errors(tmp_path) -> None:
+    paths = _data_with_extra_teams(tmp_path)
+    data = load_team(paths, "AVN-ELM")
+    assert set(data["team"]) == {"AVN-ELM"}
+    with pytest.raises(spc.DataValidationError, match=r"row \d+, column 'falls_low'"):
+        load_team(paths, BROKEN)
+    with pytest.raises(spc.SPCError, match="team 'NOPE' has no rows"):
+        load_team(paths, "NOPE")
+
+
+def test_methods_note_says_what_a_signal_does_not_mean() -> None:
+    for rules in spc.RULES:
+        text = methods_note(rules)
+        assert "does not by itself mean" in text and "common cause" in text
+
+
+def test_collaborative_summary_and_sustained_improvement() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", spc.SPCWarning)
+        data = load_collaborative(None)
+    summary = collaborative_summary(data, MEASURES)
+    assert len(summary) == 24 and summary["team"].nunique() == 12
+    assert set(summary["variation"]) <= set(spc.mdc.VARIATION_ICONS)
+    vte = summary[summary["measure"] == "vte_risk_assessment_percent"]
+    assert vte["assurance"].notna().all()  # the catalogue's 95% standard
+    sustained = sustained_improvement(data, MEASURES)
+    assert set(sustained["verdict"]) <= {"sustained improvement", "no sustained change yet",
+                                         "concern", "too early to tell"}
+    # the synthetic design: AVN-ELM's falls fell strongly after its PDSA cycles
+    row = sustained[(sustained["team"] == "AVN-ELM")
+                    & (sustained["measure"] == "falls_per_1000_obd")]
+    assert row["verdict"].item() == "sustained improvement"
+
+
+# ---------------------------------------------------------------------- papermill execution
+
+
+def test_team_report_notebook_executes(tmp_path) -> None:
+    out = tmp_path / "team.ipynb"
+    nb = papermill.execute_notebook(
+        str(TEAM_NOTEBOOK), str(out), kernel_name="python3", progress_bar=False,
+        parameters={"team": "CRH-OAK", "measures": MEASURES},
+        cwd=str(TEAM_NOTEBOOK.parent),
+    )
+    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells
+                   for o in c.get("outputs", []))
+    assert html.count("<img src=\"data:image/png;base64,") == 2
+    assert "Patient safety measures: CRH-OAK" in html and "Methods" in html
+
+
+def test_overview_notebook_executes(tmp_path) -> None:
+    nb = papermill.execute_notebook(
+        str(OVERVIEW_NOTEBOOK), str(tmp_path / "overview.ipynb"), kernel_name="python3",
+        progress_bar=False, parameters={"measures": MEASURES}, cwd=str(OVERVIEW_NOTEBOOK.parent),
+    )
+    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells
+                   for o in c.get("outputs", []))
+    assert "Collaborative overview" in html and "Funnel plots" in html
+    assert html.count("<img ") >= 4  # 2 small-multiple figures + 2 funnels
+    assert "Sustained improvement" in html
+
+
+# ------------------------------------------------------------------------- batch rendering
+
+
+def _data_with_extra_teams(folder: Path) -> list[Path]:
+    """The example files plus a file with a hostile-named team and a team with a bad row."""
+    paths = []
+    for path in example_files():
+        target = folder / path.name
+        shutil.copy(path, target)
+        paths.append(target)
+    with open(example_files()[0], newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    extra = []
+    for new_name, source in ((HOSTILE, "AVN-ELM"), (BROKEN, "AVN-OAK")):
+        for r in rows:
+            if r["ward"] == source:
+                extra.append({**r, "ward": new_name, "trust": "Extra"})
+    broken_rows = [r for r in extra if r["ward"] == BROKEN]
+    broken_rows[3]["falls_low"] = "-1"
+    extra_path = folder / "ward-monthly-extra.csv"
+    with open(extra_path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(extra)
+    paths.insert(1, extra_path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("render")
+    paths = _data_with_extra_teams(folder)
+    out = folder / "reports"
+    result = render_collaborative(paths, out, teams=["AVN-ELM", HOSTILE, BROKEN],
+                                  measures=MEASURES, workers=2, progress=False)
+    return paths, out, result
+
+
+def test_render_writes_every_page_and_isolates_the_broken_team(rendered) -> None:
+    _, out, result = rendered
+    status = {o.name: o.status for o in result.outcomes}
+    assert status == {"AVN-ELM": "rendered", HOSTILE: "rendered", BROKEN: "failed",
+                      "Collaborative overview": "rendered"}
+    assert result.exit_code == 1 and result.excluded_teams == [BROKEN]
+    failure = (out / "teams" / f"{slugify(BROKEN)}.html").read_text()
+    assert "could not be produced" in failure and "falls_low" in failure
+    assert (out / "teams" / f"{slugify(BROKEN)}.ipynb").is_file()  # kept for debugging
+    index = (out / "index.html").read_text()
+    assert "failed" in index and "ward-monthly-extra.csv" in index and "falls_low" in index
+    assert "overview.html" in index
+
+
+def test_summary_csv_has_the_good_teams_only(rendered) -> None:
+    _, out, _ = rendered
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["team"]) == {"AVN-ELM", HOSTILE}
+    assert set(summary["measure"]) == set(MEASURES)
+    assert {"latest_value", "centre", "signals", "variation", "assurance"} <= set(summary)
+
+
+def test_hostile_team_name_is_text(rendered) -> None:
+    _, out, _ = rendered
+    page = (out / "teams" / f"{slugify(HOSTILE)}.html").read_text()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in (out / "index.html").read_text()
+
+
+def test_rerun_without_changes_renders_nothing(rendered) -> None:
+    paths, out, _ = rendered
+    again = render_collaborative(paths, out, teams=["AVN-ELM", HOSTILE, BROKEN],
+                                 measures=MEASURES, workers=1, progress=False)
+    status = {o.name: o.status for o in again.outcomes}
+    assert status == {"AVN-ELM": "unchanged", HOSTILE: "unchanged", BROKEN: "failed",
+                      "Collaborative overview": "unchanged"}
+
+
+def test_reports_in_a_real_browser(rendered) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    browser_path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser_path is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
+    _, out, _ = rendered
+    pages = [out / "index.html", out / "overview.html",
+             out / "teams" / f"{slugify(HOSTILE)}.html",
+             out / "teams" / f"{slugify('AVN-ELM')}.html"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=browser_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        try:
+            for path in pages:
+                page = browser.new_page()
+                dialogs: list[str] = []
+                requests: list[str] = []
+                page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
+                page.on("request", lambda r, seen=requests: seen.append(r.url))
+                page.goto(path.as_uri(), wait_until="load")
+                images = page.evaluate(
+                    "Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+                )
+                assert all(images), f"{path.name}: an image did not load"
+                if path.name != "index.html":
+                    assert len(images) >= 2, f"{path.name}: expected charts"
+                ran = page.evaluate("typeof window.alert === 'function' && "
+                                    "document.querySelectorAll('script').length")
+                assert dialogs == [], f"{path.name}: a script ran ({dialogs})"
+                assert ran == 0, f"{path.name}: has script elements"
+                external = [u for u in requests if not u.startswith(("file:", "data:"))]
+                assert external == [], f"{path.name} loads {external}"
+                page.close()
+        finally:
+            browser.close()
+
+
+def test_cli_render_refuses_unknown_team_and_format(tmp_path, capsys) -> None:
+    from spc.cli import main
+
+    assert main(["render", "--out", str(tmp_path / "r"), "--teams", "NOPE",
+                 "--no-progress"]) == 2
+    assert "team(s) NOPE are not in the data" in capsys.readouterr().err
+    assert main(["render", "--out", str(tmp_path / "r"), "--format", "docx",
+                 "--no-progress"]) == 2
+    assert "unknown format(s) docx" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()  # nothing written
