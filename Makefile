@@ -34,6 +34,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check spc tests benchmarks
 	$(BIN)/ruff format --check spc tests benchmarks
 
+# Teaching notebooks and the explorer executed headless and exported to docs/html/.
+docs: $(STAMP)
+	$(BIN)/python -m spc.notebook_docs
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
