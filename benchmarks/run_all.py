@@ -16,7 +16,7 @@ def main() -> int:
         assert spec.loader is not None
         spec.loader.exec_module(module)
         print(f"\n=== {path.name} ===", flush=True)
-        module.main()
+        module.main([]) if "argv" in module.main.__code__.co_varnames else module.main()
     return 0
 
 

@@ -291,7 +291,8 @@ def check_mdc_case(folder: Path) -> None:
     assert_equal(got_sum["variation_type"], exp_sum["variation_type"], "variation_type")
     if "assurance_type" in exp_sum:
         assert_equal(
-            got_sum["assurance_type"].fillna("NA"), exp_sum["assurance_type"].fillna("NA"),
+            got_sum["assurance_type"].astype(object).fillna("NA"),
+            exp_sum["assurance_type"].astype(object).fillna("NA"),
             "assurance_type",
         )
 

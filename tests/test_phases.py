@@ -96,7 +96,7 @@ def test_x_period_and_agg() -> None:
                                                               "2024-03-01"]
     assert res.data["y"].tolist() == [sum(range(31)), sum(range(31, 60)), sum(range(60, 90))]
     weeks = spc.qic(df, x="day", y="y", chart="run", x_period="week").data["x"]
-    assert (weeks.dt.dayofweek == 0).all()  # weeks start on Monday, as R's cut.Date
+    assert (weeks.dt.day_of_week == 0).all()  # weeks start on Monday, as R's cut.Date
 
 
 def test_target_dict_and_fixed_centre() -> None:
