@@ -1,7 +1,7 @@
 """safety-spc: statistical process control for patient safety collaboratives.
 
 >>> import spc
->>> res = spc.qic(df, x="month", y="falls", n="bed_days", chart="u", multiply=1000)  # doctest: +SKIP
+>>> res = spc.qic(df, x="month", y="falls", n="bed_days", chart="u")  # doctest: +SKIP
 """
 
 from spc._version import __version__

@@ -60,7 +60,13 @@ RULE_TEXT: dict[str, str] = {
     "rule_we4": "in a run of eight points on one side of the centre line",
 }
 
-_PERIOD_WORD = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+_PERIOD_WORD = {
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+}
 
 
 def describe(res: ResultLike) -> str | dict[Any, str]:
@@ -113,7 +119,9 @@ def describe_frame(
     pword = _PERIOD_WORD.get(period or "", "")
     unit = unit_label(options)
     what = measure_label(options)
-    head = f"{_sentence(what)}{f' ({unit})' if unit else ''}, {chart_name(options)}"
+    # a catalogue title already names the unit ("... per 1,000 occupied bed days")
+    show_unit = unit and not options.get("label")
+    head = f"{_sentence(what)}{f' ({unit})' if show_unit else ''}, {chart_name(options)}"
     if facet is not None:
         head += f", {facet_title(facet)}"
     n_pts = len(rows)

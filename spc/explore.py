@@ -296,22 +296,6 @@ class ExploreOutcome:
         return self.result is not None
 
 
-def _labels(m: Mapping[str, Any], chart: str, n_is_none: bool) -> tuple[str, str]:
-    """What is measured and its unit, from the catalogue (``"Inpatient falls"``,
-    ``"per 1,000 occupied bed days"``), so titles, axes and captions use the catalogue's words."""
-    title = str(m["title"])
-    unit = str(m["unit"] or "")
-    if chart == "c" and n_is_none:
-        what = title.split(" per ")[0]
-        return what, "count per month"
-    if " per " in title:
-        what, rest = title.split(" per ", 1)
-        return what, f"per {rest}"
-    if "(" in title and title.rstrip().endswith(")"):
-        title = title[: title.rindex("(")].strip()
-    return title, unit
-
-
 def compute(data: pd.DataFrame, settings: ExploreSettings) -> ExploreOutcome:
     """Compute the chart for ``settings``; never raises for bad choices, it explains them.
 
@@ -320,7 +304,6 @@ def compute(data: pd.DataFrame, settings: ExploreSettings) -> ExploreOutcome:
     """
     from spc.describe import describe
     from spc.measures import chart_measure
-    from spc.qic import QICResult
 
     m = _catalogue_row(settings.measure)
     note = chart_note(m, settings.chart)
@@ -333,11 +316,9 @@ def compute(data: pd.DataFrame, settings: ExploreSettings) -> ExploreOutcome:
         caught = list(dict.fromkeys(str(w.message) for w in got))
     except SPCError as exc:
         return ExploreOutcome(settings, None, note=note, error=str(exc))
-    what, unit = _labels(m, settings.chart, kwargs.get("n", "x") is None)
-    options = {**res.options, "y": what, "units": unit}
-    res = QICResult(res.data, options)
-    title = f"{what}{' ' + unit if unit.startswith('per ') else ''}: {chart_name(options)}"
-    title = f"{title} - {settings.team}"
+    if kwargs.get("n", "x") is None:  # a count chart of a rate measure shows counts
+        res.options.update(label=str(m["title"]).split(" per ")[0], units="count per month")
+    title = f"{res.options['label']}: {chart_name(res.options)} - {settings.team}"
     caption = describe(res)
     caption = caption if isinstance(caption, str) else " ".join(caption.values())
     return ExploreOutcome(settings, res, title=title, caption=caption, note=note, warnings=caught)
@@ -1035,39 +1016,14 @@ def funnel_chart(
     ylab: str = "Rate",
     xlab: str = "Denominator",
 ) -> Figure:
-    """A funnel plot of teams (``spc.plotting.funnel`` when available), titled and labelled.
-
-    Until the plotting package has its funnel, the points and 95 % / 99.8 % limits from
-    :func:`spc.funnel_stats.funnel_data` are drawn here.
-    """
+    """A funnel plot of teams (``spc.plotting.funnel``), titled and labelled."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
-    try:
-        from spc.plotting import funnel
+    from spc.plotting import funnel
 
-        funnel(df, y, n, label, ax=ax, chart=chart, multiply=multiply)
-    except (ImportError, ModuleNotFoundError, TypeError):
-        from spc.funnel_stats import funnel_data, funnel_limits
-
-        fd = funnel_data(df, y, n, label, chart=chart, multiply=multiply)
-        theta = fd["target"].iloc[0] / multiply
-        grid = np.linspace(fd["n"].min() * 0.8, fd["n"].max() * 1.1, 200)
-        for level, style in ((0.95, ":"), (0.998, "--")):
-            lim = funnel_limits(theta, grid, chart=chart, level=level)
-            lab = f"{level:.1%} limits".replace(".0%", "%")
-            ax.plot(grid, lim.upper * multiply, style, color="#5F6161", label=lab)
-            ax.plot(grid, lim.lower * multiply, style, color="#5F6161")
-        ax.axhline(theta * multiply, color="#231F20", label="Collaborative average")
-        out = fd["outlier"].isin(["high", "low"])
-        ax.scatter(fd.loc[~out, "n"], fd.loc[~out, "value"], color="#7B7D7D", zorder=3,
-                   label="Within limits")
-        ax.scatter(fd.loc[out, "n"], fd.loc[out, "value"], color="#FAB428", marker="D",
-                   edgecolor="#231F20", zorder=3, label="Outside 99.8% limits")
-        for r in fd.itertuples():
-            ax.annotate(str(r.label), (r.n, r.value), xytext=(4, 3),
-                        textcoords="offset points", fontsize=7)
-        fig.legend(loc="outside lower center", ncol=5, fontsize=8)
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.22)
+    funnel(df, y, n, label, ax=ax, chart=chart, multiply=multiply)
     ax.set_title(title)
     ax.set_ylabel(ylab)
     ax.set_xlabel(xlab)

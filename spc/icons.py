@@ -20,6 +20,13 @@ from __future__ import annotations
 
 import html
 
+from spc.mdc import ASSURANCE_ICONS as ASSURANCE_ICONS
+from spc.mdc import VARIATION_ICONS as VARIATION_ICONS
+from spc.mdc import assurance_icon as assurance_icon
+from spc.mdc import variation_icon as variation_icon
+
+# variation_icon / assurance_icon are re-exported: spc.mdc is the one source of MDC logic.
+
 #: Making Data Count colours (NHSRplotthedots ``ptd_spc_colours``). The point fills keep the
 #: MDC hues people recognise; plots add a dark edge to coloured markers so that even the light
 #: orange keeps a 3:1 contrast against white (WCAG 2.1 non-text contrast). Blue/orange is the
@@ -32,17 +39,6 @@ MDC_COLOURS: dict[str, str] = {
     "target": "#DE1B1B",  # red
     "edge": "#231F20",  # near-black outline for contrast
 }
-
-VARIATION_ICONS = (
-    "common_cause",
-    "improvement_high",
-    "improvement_low",
-    "concern_high",
-    "concern_low",
-    "neutral_high",
-    "neutral_low",
-)
-ASSURANCE_ICONS = ("pass", "fail", "inconsistent")
 
 VARIATION_TEXT: dict[str, str] = {
     "common_cause": "Common cause variation",
@@ -58,37 +54,6 @@ ASSURANCE_TEXT: dict[str, str] = {
     "fail": "Assurance: the process will consistently fail the target",
     "inconsistent": "Assurance: the process will hit and miss the target at random",
 }
-
-
-def variation_icon(point_type: object, improvement: object = None) -> str | None:
-    """Variation icon key for the ``point_type`` of a facet's latest point.
-
-    ``improvement`` is ``"increase"``, ``"decrease"`` or neutral/None; it decides whether an
-    improvement is high or low. Returns ``None`` for a missing point type.
-    """
-    if not isinstance(point_type, str) or not point_type:
-        return None
-    if point_type == "common_cause":
-        return "common_cause"
-    if point_type == "special_cause_neutral_high":
-        return "neutral_high"
-    if point_type == "special_cause_neutral_low":
-        return "neutral_low"
-    up = improvement == "increase"
-    if point_type == "special_cause_improvement":
-        return "improvement_high" if up else "improvement_low"
-    if point_type == "special_cause_concern":
-        return "concern_low" if up else "concern_high"
-    return None
-
-
-def assurance_icon(assurance_type: object) -> str | None:
-    """Assurance icon key for a summary ``assurance_type`` (``None`` when missing)."""
-    return {
-        "consistent_pass": "pass",
-        "consistent_fail": "fail",
-        "inconsistent": "inconsistent",
-    }.get(assurance_type if isinstance(assurance_type, str) else "")
 
 
 def icon_colour(key: str) -> str:
@@ -120,9 +85,9 @@ def icon_dots(key: str) -> list[tuple[float, float, bool]]:
     xs = [0.22 + i * 0.09 for i in range(7)]
     base = [0.50, 0.56, 0.46, 0.53, 0.47, 0.54, 0.49]
     if key.endswith("_high"):
-        ys = base[:3] + [0.58, 0.62, 0.66, 0.70]
+        ys = [*base[:3], 0.58, 0.62, 0.66, 0.7]
     elif key.endswith("_low"):
-        ys = base[:3] + [0.42, 0.38, 0.34, 0.30]
+        ys = [*base[:3], 0.42, 0.38, 0.34, 0.3]
     else:
         ys = base
     special = key != "common_cause"
@@ -151,7 +116,9 @@ def icon_svg(key: str | None, size: int = 28) -> str:
         parts.append(f'<polyline points="{pts}" fill="none" stroke="#7B7D7D" stroke-width="2"/>')
         for x, y, hi in dots:
             fill = colour if hi else MDC_COLOURS["common_cause"]
-            parts.append(f'<circle cx="{100 * x:.1f}" cy="{100 - 100 * y:.1f}" r="4.5" fill="{fill}"/>')
+            parts.append(
+                f'<circle cx="{100 * x:.1f}" cy="{100 - 100 * y:.1f}" r="4.5" fill="{fill}"/>'
+            )
         if letter:
             ly = 30 if letter == "H" else 84
             parts.append(

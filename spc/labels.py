@@ -95,7 +95,12 @@ def unit_label(options: Mapping[str, Any]) -> str:
 
 
 def measure_label(options: Mapping[str, Any]) -> str:
-    """What is measured, e.g. ``"falls"`` or ``"moving range of falls"``."""
+    """What is measured, e.g. ``"falls"`` or ``"moving range of falls"``.
+
+    A catalogue measure's title (``options["label"]``, set by ``spc.chart_measure``) wins.
+    """
+    if options.get("label"):
+        return str(options["label"])
     y = humanise(options.get("y")) or "value"
     chart = str(options.get("chart") or "run")
     if chart == "mr":
@@ -110,6 +115,11 @@ def measure_label(options: Mapping[str, Any]) -> str:
 def y_axis_label(options: Mapping[str, Any]) -> str:
     """Y axis label with units: ``"falls (per 1,000 bed days)"``."""
     unit = unit_label(options)
+    if options.get("label") and unit:
+        # the title already says what is measured: the axis gives the unit, wrapped
+        import textwrap
+
+        return textwrap.fill(unit[:1].upper() + unit[1:], 38)
     label = measure_label(options)
     label = label[:1].upper() + label[1:]
     return f"{label} ({unit})" if unit else label

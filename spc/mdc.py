@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spc.qic import QICResult
+from spc.qic import QICResult, _assurance
 
 VARIATION_ICONS = (
     "common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
@@ -19,12 +19,15 @@ _ASSURANCE_ICON = {"consistent_pass": "pass", "consistent_fail": "fail",
                    "inconsistent": "inconsistent"}
 
 
-def variation_icon(point_type: str, improvement: str | None) -> str:
-    """Icon name for the latest point's ``point_type`` (NHSRplotthedots ``ptd_get_icons``).
+def variation_icon(point_type: object, improvement: object = None) -> str | None:
+    """Icon name for the latest point's ``point_type`` (NHSRplotthedots ``ptd_get_icons``);
+    ``None`` for a missing point type.
 
     >>> variation_icon("special_cause_concern", "increase")
     'concern_low'
     """
+    if not isinstance(point_type, str) or not point_type:
+        return None
     if point_type == "special_cause_neutral_high":
         return "neutral_high"
     if point_type == "special_cause_neutral_low":
@@ -35,6 +38,19 @@ def variation_icon(point_type: str, improvement: str | None) -> str:
     if point_type == "special_cause_concern":
         return "concern_low" if up else "concern_high"
     return "common_cause"
+
+
+def assurance_icon(assurance_type: object) -> str | None:
+    """Icon name for a summary ``assurance_type`` (``None`` when there is none)."""
+    return _ASSURANCE_ICON.get(assurance_type) if isinstance(assurance_type, str) else None
+
+
+def latest_assurance(rows: pd.DataFrame, improvement: str | None) -> str | None:
+    """Assurance icon of the last row of ``rows`` (one facet of a result frame): the same
+    rule as ``QICResult.summary()``, from the frame's own target and limits."""
+    if "target" not in rows or rows.empty or pd.isna(rows["target"].iloc[-1]):
+        return None
+    return assurance_icon(_assurance(rows.tail(1), improvement).iloc[0])
 
 
 def facet_labels(res: QICResult, frame: pd.DataFrame) -> pd.Series:
@@ -64,6 +80,6 @@ def mdc_icons(res: QICResult) -> pd.DataFrame:
         rows = pd.concat([rows, pd.DataFrame({
             "facet": facet_labels(res, assured).to_numpy(),
             "type": "assurance",
-            "icon": assured["assurance_type"].map(_ASSURANCE_ICON).to_numpy(),
+            "icon": [assurance_icon(a) for a in assured["assurance_type"]],
         })], ignore_index=True)
     return rows

@@ -135,30 +135,9 @@ def data_warnings_html(warnings: Sequence[str]) -> str:
 
 def grid_html(summary: pd.DataFrame) -> str:
     """Team x measure grid of latest value with variation and assurance icons (escaped)."""
-    from spc.icons import icon_svg
+    from spc.tables import summary_grid_html
 
-    measures = list(dict.fromkeys(summary["measure"]))
-    titles = dict(zip(summary["measure"], summary["title"], strict=False))
-    head = "".join(f"<th>{esc(titles[m])}</th>" for m in measures)
-    body = []
-    for team, rows in summary.groupby("team", sort=True):
-        cells = []
-        by_measure = rows.set_index("measure")
-        for m in measures:
-            if m not in by_measure.index:
-                cells.append("<td>-</td>")
-                continue
-            r = by_measure.loc[m]
-            icons = icon_svg(r["variation"], size=22)
-            if isinstance(r["assurance"], str):
-                icons += icon_svg({"consistent_pass": "pass", "consistent_fail": "fail"}.get(
-                    r["assurance"], "inconsistent"), size=22)
-            cells.append(f"<td>{esc(f'{r.latest_value:.3g}')} {icons}</td>")
-        body.append(f"<tr><th>{esc(str(team))}</th>{''.join(cells)}</tr>")
-    return (
-        f'{_STYLE}<div class="spc-report"><table><thead><tr><th>Team</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+    return f'{_STYLE}<div class="spc-report">{summary_grid_html(summary)}</div>'
 
 
 def show_overview(
@@ -169,6 +148,7 @@ def show_overview(
 ) -> None:
     """Display the collaborative overview: grid, small multiples per measure, funnel plots for
     the latest period, and which teams show sustained improvement since their first change."""
+    from spc.labels import humanise
     from spc.measures import chart_measure, get_measure
     from spc.plotting import funnel, plot_facets
 
@@ -204,7 +184,9 @@ def show_overview(
         if latest["team"].nunique() < 3:
             continue
         ax = funnel(latest, y="numerator", n="denominator", label="team", chart=m.chart,
-                    multiply=m.multiplier, title=f"{m.title}, {month:%B %Y}", units=m.unit)
+                    multiply=m.multiplier, title=f"{m.title}, {month:%B %Y}", units=m.unit,
+                    improvement=m.improvement,
+                    xlab=f"Denominator: {humanise(' + '.join(m.denominator))}")
         _show_figure(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
     sustained = sustained_improvement(data, chosen, rules)
     if len(sustained):

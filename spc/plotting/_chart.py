@@ -23,7 +23,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from spc.errors import SPCError
-from spc.icons import assurance_icon, variation_icon
 from spc.labels import (
     chart_name,
     facet_title,
@@ -35,6 +34,7 @@ from spc.labels import (
     unit_label,
     y_axis_label,
 )
+from spc.mdc import latest_assurance, variation_icon
 from spc.plotting._icons import add_icons
 from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, OUTSIDE_RULES, STYLE_RC
 
@@ -120,8 +120,11 @@ def point_categories(rows: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataF
     outside = np.zeros(m, bool)
     for col in OUTSIDE_RULES & set(rows.columns):
         outside |= rows[col].fillna(False).to_numpy(bool)
-    cat = np.where(~include, "excluded", np.where(signal & outside, "outside",
-                                                  np.where(signal, "run", "common")))
+    cat = np.where(
+        ~include,
+        "excluded",
+        np.where(signal & outside, "outside", np.where(signal, "run", "common")),
+    )
     colour = np.full(m, "common_cause", dtype=object)
     mdc = options.get("improvement") in ("increase", "decrease")
     pt = rows["point_type"].astype(str).to_numpy() if "point_type" in rows else np.full(m, "")
@@ -137,7 +140,7 @@ def point_categories(rows: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataF
 def _own_figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     import matplotlib.pyplot as plt  # lazy: importing spc must not import pyplot
 
-    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    fig, ax = plt.subplots(figsize=figsize)
     return fig, ax
 
 
@@ -145,9 +148,9 @@ def _select_facet(res: Any, facet: object) -> tuple[pd.DataFrame, object]:
     groups = split_facets(res.data, res.options)
     if facet is None:
         if len(groups) > 1:
-            names = ", ".join(repr(k) for k, _ in groups[:5])
+            names = ", ".join(repr(k) for k, _ in groups[:5]) + (", ..." if len(groups) > 5 else "")
             raise SPCError(
-                f"the result has {len(groups)} facets ({names}{', ...' if len(groups) > 5 else ''}); "
+                f"the result has {len(groups)} facets ({names}); "
                 "pass facet=<one of them> to plot one, or use spc.plot_facets(res) for all"
             )
         return groups[0][1], groups[0][0]
@@ -210,26 +213,86 @@ def plot(
         own = ax is None
         if ax is None:
             _fig, ax = _own_figure(figsize)
-        handles = draw_chart(ax, rows, options, facet=key, show_95=show_95,
-                             centre_labels=centre_labels, annotations=annotations,
-                             icons=icons, compact=False, **line_kw)
-        ax.set_title(title if title is not None else _default_title(options, key))
+        # On an own figure the icons are placed after the layout is fixed (they are sized in
+        # inches from the axes position).
+        handles = draw_chart(
+            ax,
+            rows,
+            options,
+            facet=key,
+            show_95=show_95,
+            centre_labels=centre_labels,
+            annotations=annotations,
+            icons=icons and not own,
+            compact=False,
+            **line_kw,
+        )
+        # y given: matplotlib would otherwise lift the title above the icon insets, off the
+        # figure; the icons sit at the right and the title at the left, so they never meet.
+        ax.set_title(title if title is not None else _default_title(options, key), y=1.0, pad=8)
         ax.set_ylabel(ylab if ylab is not None else y_axis_label(options))
         ax.set_xlabel(xlab if xlab is not None else _x_label(rows, options))
+        caption_text = _caption_text(ax, res, key) if caption else ""
+        legend_rows = 0
         if legend and handles:
-            labels = list(handles)
+            labels = [_short(label) for label in handles]
             hs = list(handles.values())
             if own:
-                ax.figure.legend(hs, labels, loc="outside lower center",
-                                 ncol=min(4, len(labels)), handlelength=1.8)
+                ncol = 2 if max(map(len, labels)) > 38 else min(4, len(labels))
+                legend_rows = math.ceil(len(labels) / ncol)
+                caption_in = _CAPTION_LINE_IN * caption_text.count("\n") + (
+                    _CAPTION_LINE_IN + 0.05 if caption_text else 0.0
+                )
+                ax.figure.legend(
+                    hs,
+                    labels,
+                    loc="lower center",
+                    ncol=ncol,
+                    handlelength=1.8,
+                    bbox_to_anchor=(0.5, caption_in / ax.figure.get_figheight()),
+                )
             else:
                 ax.legend(hs, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        if caption:
-            _add_caption(ax, res, key)
+        if own:
+            _fixed_layout(ax, legend_rows, caption_text)
+            if icons:
+                _icons(ax, rows, options, key, False)
+        if caption_text:
+            ax.figure.text(
+                0.01, 0.005, caption_text, fontsize=7, va="bottom", ha="left", gid="caption"
+            )
     return ax
 
 
-def _add_caption(ax: Axes, res: Any, key: object) -> None:
+# Fixed margins in inches for a single chart on its own figure. A layout engine would measure
+# every text twice per save (3-5x the drawing time of the chart itself); these margins fit
+# the house style: tick labels of up to 6 characters, a one-line title and the MDC icons.
+_LEFT_IN, _RIGHT_IN, _TOP_IN, _AXIS_BOTTOM_IN = 0.85, 0.25, 0.62, 0.62
+_LEGEND_ROW_IN, _CAPTION_LINE_IN = 0.19, 0.125
+_LABEL_MAX = 58
+
+
+def _short(label: str) -> str:
+    """Legend labels at most ``_LABEL_MAX`` characters (long change notes are cut)."""
+    return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1].rstrip() + "\u2026"
+
+
+def _fixed_layout(ax: Axes, legend_rows: int, caption_text: str) -> None:
+    fig = ax.figure
+    width, height = fig.get_size_inches()
+    bottom = _AXIS_BOTTOM_IN + legend_rows * _LEGEND_ROW_IN + (0.08 if legend_rows else 0.0)
+    if caption_text:
+        bottom += _CAPTION_LINE_IN * (caption_text.count("\n") + 1) + 0.08
+    bottom = min(bottom, 0.6 * height)  # a very long legend must not squash the chart away
+    fig.subplots_adjust(
+        left=_LEFT_IN / width,
+        right=1 - _RIGHT_IN / width,
+        top=1 - _TOP_IN / height,
+        bottom=bottom / height,
+    )
+
+
+def _caption_text(ax: Axes, res: Any, key: object) -> str:
     import textwrap
 
     from spc.describe import describe
@@ -237,16 +300,14 @@ def _add_caption(ax: Axes, res: Any, key: object) -> None:
     text = describe(res)
     if isinstance(text, dict):
         text = text[key]
-    width = int(ax.figure.get_size_inches()[0] * 15)
-    ax.figure.text(0.01, 0.0, textwrap.fill(text, width), fontsize=7, va="bottom", ha="left",
-                   gid="caption", wrap=True)
+    return textwrap.fill(text, int(ax.figure.get_size_inches()[0] * 15))
 
 
 def _default_title(options: Mapping[str, Any], key: object) -> str:
     what = measure_label(options)
     what = what[:1].upper() + what[1:]
     unit = unit_label(options)
-    if unit and unit.startswith("per "):
+    if unit and unit.startswith("per ") and not options.get("label"):
         what = f"{what} {unit}"
     title = f"{what}: {chart_name(options)}"
     if key is not None:
@@ -319,25 +380,41 @@ def draw_chart(
             bm = np.repeat(base_mask, 2)
             ext = ~bm
             # Frozen limits: solid over the baseline, dashed where they are extended.
-            (h,) = ax.plot(sx[bm], sy[bm], color=colour, linestyle=ls, linewidth=width,
-                           gid=role, zorder=1.5)
+            (h,) = ax.plot(
+                sx[bm], sy[bm], color=colour, linestyle=ls, linewidth=width, gid=role, zorder=1.5
+            )
             handles.setdefault(label, h)
             if ext.any():
                 # start the dashed extension where the solid part ended
                 ex_x = np.r_[sx[bm][-1:], sx[ext]]
                 ex_y = np.r_[sy[bm][-1:], sy[ext]] if role == "target" else np.r_[np.nan, sy[ext]]
-                (h2,) = ax.plot(ex_x, ex_y, color=colour, linewidth=width, gid=role,
-                                linestyle=(0, (4, 2.5)) if ls == "-" else ls, zorder=1.5)
+                (h2,) = ax.plot(
+                    ex_x,
+                    ex_y,
+                    color=colour,
+                    linewidth=width,
+                    gid=role,
+                    linestyle=(0, (4, 2.5)) if ls == "-" else ls,
+                    zorder=1.5,
+                )
                 if role in ("cl", "ucl"):
                     handles.setdefault("Frozen baseline, extended", h2)
         if centre_labels and "cl" in rows:
             cl_vals = rows.loc[sel, "cl"].dropna()
             if len(cl_vals):
                 right = pxs[-1] + (0.4 * (pxs[-1] - pxs[-2]) if len(pxs) > 1 else 0.4 * spacing)
-                ax.annotate(fmt_num(cl_vals.iloc[-1]), xy=(right, cl_vals.iloc[-1]),
-                            xytext=(0, 2), textcoords="offset points", ha="right", va="bottom",
-                            fontsize=6.5 if compact else 7.5, color=COLOURS["cl"],
-                            gid="cl_label", zorder=4)
+                ax.annotate(
+                    fmt_num(cl_vals.iloc[-1]),
+                    xy=(right, cl_vals.iloc[-1]),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="right",
+                    va="bottom",
+                    fontsize=6.5 if compact else 7.5,
+                    color=COLOURS["cl"],
+                    gid="cl_label",
+                    zorder=4,
+                )
 
     cats = point_categories(rows, options)
     for (cat, col), idx in cats.groupby(["category", "colour"], sort=True).groups.items():
@@ -345,10 +422,18 @@ def draw_chart(
         face = COLOURS[col] if cat != "excluded" else "white"
         edge = COLOURS["edge"] if cat in ("outside", "run") else COLOURS["data"]
         size = ms * (1.35 if cat == "outside" else 1.15 if cat == "run" else 1.0)
-        (h,) = ax.plot(xs[idx], y[idx], linestyle="none", marker=MARKERS[cat], markersize=size,
-                       markerfacecolor=face, markeredgecolor=edge,
-                       markeredgewidth=0.6 if cat != "excluded" else 0.9,
-                       gid=f"points:{cat}:{col}", zorder=3)
+        (h,) = ax.plot(
+            xs[idx],
+            y[idx],
+            linestyle="none",
+            marker=MARKERS[cat],
+            markersize=size,
+            markerfacecolor=face,
+            markeredgecolor=edge,
+            markeredgewidth=0.6 if cat != "excluded" else 0.9,
+            gid=f"points:{cat}:{col}",
+            zorder=3,
+        )
         handles[_point_label(cat, col)] = h
 
     if kind == "date":
@@ -357,8 +442,12 @@ def draw_chart(
     elif kind == "category":
         labels = rows["x"].astype(str).tolist()
         step = max(1, math.ceil(len(labels) / (6 if compact else 20)))
-        ax.set_xticks(xs[::step], labels[::step], rotation=45 if len(labels) > 8 else 0,
-                      ha="right" if len(labels) > 8 else "center")
+        ax.set_xticks(
+            xs[::step],
+            labels[::step],
+            rotation=45 if len(labels) > 8 else 0,
+            ha="right" if len(labels) > 8 else "center",
+        )
     pad = 0.6 * spacing
     if len(xs):
         ax.set_xlim(np.nanmin(xs) - pad, np.nanmax(xs) + pad)
@@ -400,12 +489,22 @@ def _annotation_rows(
         for col in options.get("facet") or []:
             if col in frame.columns and col in rows.columns:
                 frame = frame[frame[col] == rows[col].iloc[0]]
-        xcol = next((c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])),
-                    "x" if "x" in frame.columns else frame.columns[0])
+        xcol = next(
+            (c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])),
+            "x" if "x" in frame.columns else frame.columns[0],
+        )
         facets = set(options.get("facet") or [])
-        tcol = next((c for c in frame.columns if c != xcol and c not in facets
-                     and not pd.api.types.is_numeric_dtype(frame[c])
-                     and not pd.api.types.is_datetime64_any_dtype(frame[c])), None)
+        tcol = next(
+            (
+                c
+                for c in frame.columns
+                if c != xcol
+                and c not in facets
+                and not pd.api.types.is_numeric_dtype(frame[c])
+                and not pd.api.types.is_datetime64_any_dtype(frame[c])
+            ),
+            None,
+        )
         if tcol is None:
             raise SPCError("annotations need a text column (e.g. 'change') next to the x column")
         return list(zip(frame[xcol], frame[tcol].astype(str), strict=True))
@@ -426,15 +525,34 @@ def _annotate(
     ax.set_ylim(lo, hi + 0.12 * (hi - lo))  # headroom so numbers do not sit on the data
     for i, (x, text) in enumerate(items, start=1):
         xv = mdates.date2num(x) if kind == "date" else float(x)
-        ax.axvline(xv, color=COLOURS["annotation"], linewidth=0.7, linestyle=":", gid="annotation_line",
-                   zorder=1)
-        ax.annotate(str(i), xy=(xv, 1.0), xycoords=("data", "axes fraction"), xytext=(0, -2),
-                    textcoords="offset points", ha="center", va="top",
-                    fontsize=6.5 if compact else 7.5, color="white", fontweight="bold",
-                    bbox=dict(boxstyle="circle,pad=0.25", facecolor=COLOURS["annotation"],
-                              edgecolor="none"), gid="annotation", zorder=5)
-        h = Line2D([], [], linestyle="none", marker=f"${i}$", markersize=6.5,
-                   color=COLOURS["annotation"])
+        ax.axvline(
+            xv,
+            color=COLOURS["annotation"],
+            linewidth=0.7,
+            linestyle=":",
+            gid="annotation_line",
+            zorder=1,
+        )
+        ax.annotate(
+            str(i),
+            xy=(xv, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, -2),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=6.5 if compact else 7.5,
+            color="white",
+            fontweight="bold",
+            bbox=dict(
+                boxstyle="circle,pad=0.25", facecolor=COLOURS["annotation"], edgecolor="none"
+            ),
+            gid="annotation",
+            zorder=5,
+        )
+        h = Line2D(
+            [], [], linestyle="none", marker=f"${i}$", markersize=6.5, color=COLOURS["annotation"]
+        )
         handles[f"{i}. {text}"] = h
     return handles
 
@@ -449,28 +567,11 @@ def _icons(
     var = variation_icon(rows["point_type"].iloc[-1], improvement)
     if var:
         keys.append(var)
-    assurance = _assurance_from_rows(rows, improvement)
+    assurance = latest_assurance(rows, improvement)
     if assurance:
         keys.append(assurance)
     if keys:
         add_icons(ax, keys, size=0.26 if compact else 0.42)
-
-
-def _assurance_from_rows(rows: pd.DataFrame, improvement: str) -> str | None:
-    """MDC assurance of the latest point (NHSRplotthedots ``ptd_calculate_assurance_type``):
-    target beyond the limits on the good side -> pass, on the bad side -> fail, else
-    inconsistent. Reads the frame's own target and limits; nothing is recomputed."""
-    if "target" not in rows or pd.isna(rows["target"].iloc[-1]):
-        return None
-    last = rows.iloc[-1]
-    t, lo, hi = last["target"], last.get("lcl"), last.get("ucl")
-    if pd.isna(lo) or pd.isna(hi):
-        return None
-    if improvement == "increase":
-        kind = "consistent_pass" if t <= lo else "consistent_fail" if t > hi else "inconsistent"
-    else:
-        kind = "consistent_pass" if t >= hi else "consistent_fail" if t < lo else "inconsistent"
-    return assurance_icon(kind)
 
 
 # --------------------------------------------------------------------------- small multiples
@@ -514,16 +615,38 @@ def plot_facets(
         centre_labels = not big
     import matplotlib.pyplot as plt
 
-    with mpl.rc_context({**STYLE_RC, "axes.titlesize": 7.5 if big else 8.5,
-                         "xtick.labelsize": 6 if big else 7, "ytick.labelsize": 6 if big else 7}):
-        fig, axes = plt.subplots(nrows, ncols, figsize=(pw * ncols, ph * nrows + 0.9),
-                                 layout="constrained", sharey=sharey, squeeze=False)
+    with mpl.rc_context(
+        {
+            **STYLE_RC,
+            "axes.titlesize": 7.5 if big else 8.5,
+            "xtick.labelsize": 6 if big else 7,
+            "ytick.labelsize": 6 if big else 7,
+        }
+    ):
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(pw * ncols, ph * nrows + 0.9),
+            layout="constrained",
+            sharey=sharey,
+            squeeze=False,
+        )
         handles: dict[str, Any] = {}
         flat = axes.ravel()
         xmin, xmax = np.inf, -np.inf
         for ax, (key, rows) in zip(flat, groups, strict=False):
-            handles.update(draw_chart(ax, rows, options, facet=key, centre_labels=centre_labels,
-                                      annotations=annotations, icons=icons, compact=True))
+            handles.update(
+                draw_chart(
+                    ax,
+                    rows,
+                    options,
+                    facet=key,
+                    centre_labels=centre_labels,
+                    annotations=annotations,
+                    icons=icons,
+                    compact=True,
+                )
+            )
             ax.set_title(facet_title(key), loc="left")
             lo, hi = ax.get_xlim()
             xmin, xmax = min(xmin, lo), max(xmax, hi)
@@ -536,11 +659,19 @@ def plot_facets(
                 # tick labels only where no panel sits below (bottom row or above a gap)
                 if i + ncols < n:
                     ax.tick_params(labelbottom=False)
-        fig.supylabel(ylab if ylab is not None else y_axis_label(options),
-                      fontsize=9)
-        fig.suptitle(title if title is not None else _default_title(options, None),
-                     x=0.01, ha="left", fontsize=11, fontweight="bold")
+        fig.supylabel(ylab if ylab is not None else y_axis_label(options), fontsize=9)
+        fig.suptitle(
+            title if title is not None else _default_title(options, None),
+            x=0.01,
+            ha="left",
+            fontsize=11,
+            fontweight="bold",
+        )
         if handles:
-            fig.legend(list(handles.values()), list(handles), loc="outside lower center",
-                       ncol=min(4 if not big else 6, len(handles)))
+            fig.legend(
+                list(handles.values()),
+                list(handles),
+                loc="outside lower center",
+                ncol=min(4 if not big else 6, len(handles)),
+            )
     return fig

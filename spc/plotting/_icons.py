@@ -42,19 +42,40 @@ def draw_icon(ax: Axes, key: str) -> Axes:
             fill = colour if hi else MDC_COLOURS["common_cause"]
             ax.add_patch(Circle((x, y), 0.045, facecolor=fill, edgecolor="none"))
         if letter:
-            ax.text(0.5, 0.72 if letter == "H" else 0.17, letter, ha="center", va="center",
-                    fontsize=6, fontweight="bold", color=colour)
+            ax.text(
+                0.5,
+                0.72 if letter == "H" else 0.17,
+                letter,
+                ha="center",
+                va="center",
+                fontsize=6,
+                fontweight="bold",
+                color=colour,
+            )
     else:
-        ax.add_line(Line2D([0.2, 0.8], [0.3, 0.3], color=MDC_COLOURS["target"], linewidth=1.0,
-                           linestyle=(0, (3, 2))))
-        ax.text(0.5, 0.56, letter, ha="center", va="center", fontsize=11, fontweight="bold",
-                color=colour)
+        ax.add_line(
+            Line2D(
+                [0.2, 0.8],
+                [0.3, 0.3],
+                color=MDC_COLOURS["target"],
+                linewidth=1.0,
+                linestyle=(0, (3, 2)),
+            )
+        )
+        ax.text(
+            0.5,
+            0.56,
+            letter,
+            ha="center",
+            va="center",
+            fontsize=11,
+            fontweight="bold",
+            color=colour,
+        )
     return ax
 
 
-def add_icons(
-    ax: Axes, keys: list[str], size: float = 0.42, pad: float = 0.02
-) -> list[Axes]:
+def add_icons(ax: Axes, keys: list[str], size: float = 0.42, pad: float = 0.02) -> list[Axes]:
     """Place icons in a row just above the top-right corner of ``ax``.
 
     ``size`` is the icon height in inches (before layout); they sit outside the data area, so they

@@ -1,0 +1,62 @@
+"""The collaborative's team x measure grid: latest value, variation and assurance icons.
+
+Two renderings of one table (``spc.report.collaborative_summary``): a styled pandas DataFrame
+for notebooks and an HTML string for reports. Icons are inline SVG (``spc.icons``), so the HTML
+needs no image files and no script; every text is escaped. Computation only: no matplotlib.
+
+>>> grid = summary_grid(collaborative_summary(data))          # doctest: +SKIP
+>>> html = summary_grid_html(collaborative_summary(data))     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from spc.icons import icon_svg
+from spc.labels import fmt_num
+
+_ASSURANCE_ICON = {"consistent_pass": "pass", "consistent_fail": "fail",
+                   "inconsistent": "inconsistent"}
+
+
+def _cell(row: pd.Series, icon_size: int) -> str:
+    icons = icon_svg(row["variation"], size=icon_size)
+    if isinstance(row.get("assurance"), str):
+        icons += icon_svg(_ASSURANCE_ICON[row["assurance"]], size=icon_size)
+    return f'<span class="spc-value">{html.escape(fmt_num(row["latest_value"]))}</span> {icons}'
+
+
+def summary_grid(summary: pd.DataFrame, icon_size: int = 22) -> pd.io.formats.style.Styler:
+    """Team x measure grid (rows teams, columns measure titles) as a styled DataFrame.
+
+    Each cell holds the latest value and its icons as HTML, so the Styler renders them in
+    notebooks; the index and header texts are escaped by the Styler.
+    """
+    cells = summary.assign(cell=[_cell(r, icon_size) for _, r in summary.iterrows()])
+    grid = cells.pivot_table(index="team", columns="title", values="cell", aggfunc="first",
+                             sort=False).fillna("-")
+    grid = grid[list(dict.fromkeys(summary["title"]))]
+    grid.index.name, grid.columns.name = "Team", None
+    return grid.style.format(escape=None).format_index(escape="html", axis=0).format_index(
+        escape="html", axis=1).set_table_attributes('class="spc-grid"')
+
+
+def summary_grid_html(summary: pd.DataFrame, icon_size: int = 22) -> str:
+    """The same grid as a self-contained, escaped HTML table."""
+    measures = list(dict.fromkeys(summary["measure"]))
+    titles = dict(zip(summary["measure"], summary["title"], strict=False))
+    head = "".join(f"<th>{html.escape(titles[m])}</th>" for m in measures)
+    body = []
+    for team, rows in summary.groupby("team", sort=True):
+        by_measure = rows.set_index("measure")
+        cells = "".join(
+            f"<td>{_cell(by_measure.loc[m], icon_size)}</td>" if m in by_measure.index
+            else "<td>-</td>" for m in measures
+        )
+        body.append(f"<tr><th>{html.escape(str(team))}</th>{cells}</tr>")
+    return (
+        '<table class="spc-grid"><thead><tr><th>Team</th>'
+        f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
