@@ -1,0 +1,266 @@
+"""Charts, tested without human eyes: what was drawn (artists, their data, labels), that the
+plotted values equal the computed frame, deterministic files, and a few baseline images.
+
+Baseline images live in tests/baseline_images; regenerate them after a deliberate change of
+the house style with ``SPC_UPDATE_BASELINES=1 pytest tests/test_plotting.py -k baseline``
+and look at them before committing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.testing.compare import compare_images
+
+import spc
+from spc.icons import icon_svg
+from spc.mdc import ASSURANCE_ICONS, VARIATION_ICONS
+from spc.plotting import draw_icon, funnel, plot, plot_facets, save
+from spc.tables import summary_grid, summary_grid_html
+
+pytestmark = pytest.mark.filterwarnings("ignore::spc.SPCWarning")
+BASELINES = Path(__file__).parent / "baseline_images"
+TOLERANCE = 2  # RMS, as plotnine uses: same fonts (DejaVu ships with matplotlib), same DPI
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def ward_frame(chart: str, seed: int = 4) -> pd.DataFrame:
+    """36 months with a drop from month 25, so most charts show signals."""
+    rng = np.random.default_rng(seed)
+    months = pd.date_range("2021-04-01", periods=36, freq="MS")
+    rows = 4 if chart in ("xbar", "s") else 1
+    month = np.repeat(months, rows)
+    n = rng.integers(600, 900, month.size).astype(float)
+    late = np.repeat(np.arange(36) >= 24, rows)
+    if chart in ("p", "pp"):
+        y = rng.binomial(n.astype(int), np.where(late, 0.12, 0.2)).astype(float)
+    elif chart in ("t", "g"):
+        y = rng.exponential(np.where(late, 40, 15)).round(1) + 1
+    elif chart in ("u", "up", "c"):
+        y = rng.poisson(n * np.where(late, 0.003, 0.007)).astype(float)
+    else:
+        y = rng.normal(np.where(late, 42, 50), 4).round(2)
+    return pd.DataFrame({"month": month, "y": y, "n": n})
+
+
+def result(chart: str, **kwargs) -> spc.QICResult:
+    n = "n" if chart in ("u", "up", "p", "pp", "ip") else None
+    return spc.qic(ward_frame(chart), x="month", y="y", n=n, chart=chart,
+                   multiply=100 if chart in ("p", "pp") else 1, **kwargs)
+
+
+def title(ax) -> str:
+    return ax.get_title(loc="left") or ax.get_title()
+
+
+def lines(ax, gid: str) -> list:
+    return [ln for ln in ax.get_lines() if ln.get_gid() == gid]
+
+
+def drawn_y(ax, gid: str) -> np.ndarray:
+    """Finite y values of the lines with ``gid`` (limits are drawn as steps: 2 per point)."""
+    ys = np.concatenate([ln.get_ydata().astype(float) for ln in lines(ax, gid)] or [[]])
+    return np.unique(np.round(ys[np.isfinite(ys)], 9))
+
+
+def marked_x(ax, prefix: str) -> np.ndarray:
+    xs = [ln.get_xdata() for ln in ax.get_lines() if str(ln.get_gid()).startswith(prefix)]
+    return np.sort(np.concatenate(xs)) if xs else np.array([])
+
+
+@pytest.mark.parametrize("chart", sorted(spc.CHARTS))
+def test_what_is_drawn_for_every_chart_type(chart: str) -> None:
+    res = result(chart, improvement="decrease", target=None)
+    d = res.data
+    ax = plot(res)
+    # centre line and limits: the plotted values are the frame's values
+    assert np.allclose(drawn_y(ax, "cl"), np.unique(np.round(d["cl"].dropna(), 9)))
+    for gid in ("ucl", "lcl"):
+        expected = np.unique(np.round(d[gid].dropna(), 9))
+        assert np.allclose(drawn_y(ax, gid), expected), gid
+        if chart == "run":
+            assert lines(ax, gid) == []
+    # every point is drawn once, as a marker of its category
+    n_points = int(np.isfinite(d["y"]).sum())
+    marker_points = sum(len(ln.get_xdata()) for ln in ax.get_lines()
+                        if str(ln.get_gid()).startswith("points:"))
+    assert marker_points == len(d) and n_points <= len(d)
+    # points outside the limits carry the diamond, run signals the square
+    outside = d[[c for c in d if c in ("rule_sigma",)]].any(axis=1).to_numpy()
+    assert len(marked_x(ax, "points:outside")) == int(outside.sum())
+    for ln in ax.get_lines():
+        gid = str(ln.get_gid())
+        if gid.startswith("points:outside"):
+            assert ln.get_marker() == "D"
+        elif gid.startswith("points:run"):
+            assert ln.get_marker() == "s"
+        elif gid.startswith("points:common"):
+            assert ln.get_marker() == "o"
+    assert title(ax) and ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_plotted_data_equal_the_computed_frame() -> None:
+    res = result("u", part=[pd.Timestamp("2023-04-01")], improvement="decrease")
+    ax = plot(res)
+    data_lines = lines(ax, "data")
+    assert len(data_lines) == 2  # one line per phase, with a gap between phases
+    plotted = np.concatenate([ln.get_ydata() for ln in data_lines]).astype(float)
+    np.testing.assert_array_equal(plotted, res.data["y"].to_numpy())
+    dates = np.concatenate([ln.get_xdata() for ln in data_lines]).astype(float)
+    np.testing.assert_allclose(dates, matplotlib.dates.date2num(res.data["x"]))
+
+
+def test_signals_use_shape_and_colour() -> None:
+    res = result("u", improvement="decrease")
+    ax = plot(res)
+    d = res.data
+    improved = d["point_type"] == "special_cause_improvement"
+    assert improved.any()
+    blue = [ln for ln in ax.get_lines() if str(ln.get_gid()).endswith(":improvement")]
+    assert sum(len(ln.get_xdata()) for ln in blue) == int(improved.sum())
+    assert all(ln.get_marker() in ("D", "s") for ln in blue)  # never colour alone
+
+
+def test_excluded_points_are_hollow_and_frozen_limits_dashed() -> None:
+    res = result("i", exclude=[pd.Timestamp("2021-09-01")], freeze=12)
+    ax = plot(res)
+    (hollow,) = [ln for ln in ax.get_lines()
+                 if str(ln.get_gid()).startswith("points:excluded")]
+    assert hollow.get_markerfacecolor() in ("white", (1.0, 1.0, 1.0, 1.0))
+    styles = [ln.get_linestyle() for ln in lines(ax, "ucl")]
+    assert styles[0] == "-" and any(s != "-" for s in styles[1:])  # solid, then dashed
+
+
+def test_annotations_are_numbered_and_in_the_legend() -> None:
+    res = result("u")
+    notes = pd.DataFrame({"date": pd.to_datetime(["2022-01-01", "2023-04-01"]),
+                          "text": ["PDSA 1: huddles", "PDSA 2: bay tagging"]})
+    ax = plot(res, annotations=notes)
+    numbers = [t.get_text() for t in ax.texts if t.get_gid() == "annotation"]
+    assert numbers == ["1", "2"]
+    legend = ax.figure.legends[0]
+    assert "1. PDSA 1: huddles" in [t.get_text() for t in legend.get_texts()]
+
+
+def test_target_line_and_mdc_icons() -> None:
+    res = result("p", target=15.0, improvement="decrease")
+    ax = plot(res)
+    assert np.allclose(drawn_y(ax, "target"), [15.0])
+    assert len(ax.child_axes) == 2  # variation and assurance icons
+
+
+def test_catalogue_titles_and_units(tmp_path) -> None:
+    data = spc.load_example()
+    res = spc.chart_measure(data, "falls_per_1000_obd", team="AVN-ELM")
+    ax = plot(res)
+    assert title(ax).startswith("Inpatient falls per 1,000 occupied bed days: U chart")
+    assert ax.get_ylabel().replace("\n", " ") == "Falls per 1,000 occupied bed days"
+
+
+def test_svg_is_byte_identical_and_png_deterministic() -> None:
+    outs = []
+    for _ in range(2):
+        for fmt in ("svg", "png"):
+            buf = io.BytesIO()
+            save(plot(result("u", improvement="decrease")), buf, format=fmt, close=True)
+            outs.append(buf.getvalue())
+    assert outs[0] == outs[2] and outs[1] == outs[3]
+    assert b"<title>" in outs[0] or b"dc:title" in outs[0]
+
+
+def test_importing_and_plotting_leave_rcparams_alone() -> None:
+    before = dict(matplotlib.rcParams)
+    plot(result("c"))
+    plot_facets(spc.qic(pd.concat([ward_frame("u").assign(w=w) for w in "AB"]), x="month",
+                        y="y", n="n", chart="u", facet="w"))
+    after = dict(matplotlib.rcParams)
+    assert {k for k in before if before[k] != after[k]} == set()
+
+
+@pytest.mark.parametrize("wards", [12, 40])
+def test_small_multiples(wards: int) -> None:
+    frames = [ward_frame("u", seed=s).assign(ward=f"Ward {s:02d}") for s in range(wards)]
+    res = spc.qic(pd.concat(frames), x="month", y="y", n="n", chart="u", facet="ward",
+                  improvement="decrease")
+    fig = plot_facets(res)
+    titled = [a for a in fig.axes if title(a)]
+    assert len(titled) == wards
+    assert sorted(title(a) for a in titled)[0].startswith("Ward 00")
+    assert len(fig.legends) == 1  # one shared legend
+
+
+def test_funnel_plot_marks_and_labels_outliers() -> None:
+    df = pd.DataFrame({"team": [f"T{i}" for i in range(10)] + ["High"],
+                       "falls": [5, 6, 4, 5, 7, 5, 6, 4, 5, 6, 30],
+                       "bed_days": [800, 900, 700, 850, 950, 800, 880, 760, 820, 900, 850]})
+    ax = funnel(df, "falls", "bed_days", "team", chart="u", multiply=1000,
+                improvement="decrease")
+    labels = [t.get_text() for t in ax.texts if t.get_gid() == "outlier_label"]
+    assert labels == ["High"]
+    (high,) = [ln for ln in ax.get_lines() if ln.get_gid() == "teams:high"]
+    assert high.get_marker() == "^" and np.allclose(high.get_ydata(), [30 / 850 * 1000])
+    assert lines(ax, "funnel_95") and lines(ax, "funnel_99.8")
+    assert np.allclose(lines(ax, "target")[0].get_ydata(), df.falls.sum() / df.bed_days.sum()
+                       * 1000)
+
+
+@pytest.mark.parametrize("key", VARIATION_ICONS + ASSURANCE_ICONS)
+def test_every_icon_draws_and_is_valid_svg(key: str) -> None:
+    _, ax = plt.subplots()
+    draw_icon(ax, key)
+    assert ax.patches or ax.lines or ax.collections
+    ET.fromstring(icon_svg(key))  # well-formed XML
+
+
+def test_summary_grid_escapes_team_names() -> None:
+    summary = pd.DataFrame({
+        "team": ["<b>Ward</b>", "A&E"], "measure": ["m", "m"], "title": ["Falls", "Falls"],
+        "latest_value": [3.14159, 2.0], "variation": ["common_cause", "improvement_low"],
+        "assurance": [None, "consistent_pass"],
+    })
+    html = summary_grid_html(summary)
+    assert "&lt;b&gt;Ward&lt;/b&gt;" in html and "A&amp;E" in html and "<b>Ward" not in html
+    assert html.count("<svg") == 3 and "3.14" in html
+    styled = summary_grid(summary).to_html()
+    assert "&lt;b&gt;Ward&lt;/b&gt;" in styled
+
+
+# ----------------------------------------------------------------------- baseline images
+
+BASELINE_CASES = {
+    "u_phases_annotated": lambda: plot(
+        result("u", part=[pd.Timestamp("2023-04-01")], improvement="decrease"),
+        annotations=[(pd.Timestamp("2023-04-01"), "PDSA 1: bay tagging")]),
+    "p_target_icons": lambda: plot(result("p", target=15.0, improvement="decrease")),
+    "run_chart": lambda: plot(result("run")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BASELINE_CASES))
+def test_baseline_images(name: str, tmp_path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ax = BASELINE_CASES[name]()
+    expected = BASELINES / f"{name}.png"
+    actual = tmp_path / f"{name}.png"
+    save(ax, actual, dpi=72, close=True)
+    if os.environ.get("SPC_UPDATE_BASELINES"):
+        BASELINES.mkdir(exist_ok=True)
+        actual.replace(expected)
+        pytest.skip(f"baseline {expected.name} written; look at it before committing")
+    assert expected.is_file(), f"missing baseline {expected}; see the module docstring"
+    assert compare_images(str(expected), str(actual), tol=TOLERANCE) is None
