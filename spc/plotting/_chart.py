@@ -623,13 +623,26 @@ def plot_facets(
             "ytick.labelsize": 6 if big else 7,
         }
     ):
+        ncol_legend = 4 if not big else 6
+        legend_rows = 2  # at most 8 (12) labels: point categories, lines, annotations
+        bottom_in = 0.45 + legend_rows * _LEGEND_ROW_IN
+        top_in, left_in, right_in = 0.85, 0.75, 0.15  # suptitle, then panel titles + icons
+        width, height = pw * ncols, ph * nrows + top_in + bottom_in
+        # Fixed margins, not a layout engine: measuring every panel's texts costs seconds.
         fig, axes = plt.subplots(
             nrows,
             ncols,
-            figsize=(pw * ncols, ph * nrows + 0.9),
-            layout="constrained",
+            figsize=(width, height),
             sharey=sharey,
             squeeze=False,
+            gridspec_kw={
+                "left": left_in / width,
+                "right": 1 - right_in / width,
+                "top": 1 - top_in / height,
+                "bottom": bottom_in / height,
+                "wspace": 0.28 if not sharey else 0.12,
+                "hspace": 0.45,
+            },
         )
         handles: dict[str, Any] = {}
         flat = axes.ravel()
@@ -659,19 +672,24 @@ def plot_facets(
                 # tick labels only where no panel sits below (bottom row or above a gap)
                 if i + ncols < n:
                     ax.tick_params(labelbottom=False)
-        fig.supylabel(ylab if ylab is not None else y_axis_label(options), fontsize=9)
+        fig.supylabel(ylab if ylab is not None else y_axis_label(options), fontsize=9,
+                      x=0.12 / width)
         fig.suptitle(
             title if title is not None else _default_title(options, None),
             x=0.01,
+            y=1 - 0.12 / height,
             ha="left",
+            va="top",
             fontsize=11,
             fontweight="bold",
         )
         if handles:
+            labels = [_short(label) for label in handles]
             fig.legend(
                 list(handles.values()),
-                list(handles),
-                loc="outside lower center",
-                ncol=min(4 if not big else 6, len(handles)),
+                labels,
+                loc="lower center",
+                ncol=min(ncol_legend, len(handles)),
+                bbox_to_anchor=(0.5, 0.02 / height),
             )
     return fig
