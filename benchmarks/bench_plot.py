@@ -17,12 +17,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-import spc  # noqa: E402
-from spc.plotting import plot, plot_facets, save  # noqa: E402
+import spc
+from spc.plotting import plot, plot_facets, save
 
 ROUNDS = 7
 
