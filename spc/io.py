@@ -182,6 +182,32 @@ def _read_table(path: Path, report: ValidationReport) -> _Table | None:
     return _Table(label, header, rows)
 
 
+#: Raw tables already read in this process, keyed by (path, mtime, size). A warm kernel
+#: renders one report after another from the same files; re-reading an unchanged workbook
+#: for every team would dominate. Only clean reads are cached (problems are re-reported).
+_TABLE_CACHE: dict[tuple[str, int, int], _Table] = {}
+_TABLE_CACHE_SIZE = 64
+
+
+def _read_table_cached(path: Path, report: ValidationReport) -> _Table | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return _read_table(path, report)
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    table = _TABLE_CACHE.get(key)
+    if table is None:
+        before = len(report.problems)
+        table = _read_table(path, report)
+        if table is None or len(report.problems) != before:
+            return table
+        if len(_TABLE_CACHE) >= _TABLE_CACHE_SIZE:
+            _TABLE_CACHE.clear()
+        _TABLE_CACHE[key] = table
+    # callers may replace .rows (team filter): hand out a copy of the row list
+    return _Table(table.label, list(table.header), list(table.rows))
+
+
 # --------------------------------------------------------------------------- template schemas
 
 
@@ -596,6 +622,15 @@ def _apply_changes(
         return frame
     teams = sorted(frame["team"].unique())
     topics = sorted({m.topic for m in catalogue.values()})
+    # Each (team, measure) series' row positions, in date order, indexed once: a change is
+    # then placed with one binary search per measure instead of scans of the whole frame.
+    periods = pd.to_datetime(frame["period"]).to_numpy(dtype="datetime64[ns]")
+    series = {
+        key: rows[np.argsort(periods[rows], kind="stable")]
+        for key, rows in frame.groupby(["team", "measure"], sort=False).indices.items()
+    }
+    annotations: list[str | None] = [None] * len(frame)
+    phase_start = np.zeros(len(frame), dtype=bool)
     for p in changes:
         for rec in p.records:
             team, when = rec["team"], rec["date"]
@@ -626,23 +661,21 @@ def _apply_changes(
                 if not target or target in (mid, m.topic)
             ]
             text = f"{rec['cycle']}: {rec['change']}" if rec.get("cycle") else rec["change"]
-            sel = frame["team"].eq(team) & frame["measure"].isin(ids)
             placed = False
             for mid in ids:
-                rows = frame.index[sel & frame["measure"].eq(mid)]
-                if len(rows) == 0:
+                rows = series.get((team, mid))
+                if rows is None:
                     continue
-                periods = frame.loc[rows, "period"]
                 start = when.to_period("M").to_timestamp() if catalogue[mid].source != "events" \
                     else when
-                after = periods[periods >= start]
-                if after.empty:
+                pos = np.searchsorted(periods[rows], np.datetime64(start, "ns"), side="left")
+                if pos == len(rows):
                     continue
-                idx = after.idxmin()
-                old = frame.at[idx, "annotation"]
-                frame.at[idx, "annotation"] = text if old is None else f"{old}; {text}"
+                row = rows[pos]  # the first point on or after the change
+                old = annotations[row]
+                annotations[row] = text if old is None else f"{old}; {text}"
                 if rec.get("new_phase"):
-                    frame.at[idx, "phase_start"] = True
+                    phase_start[row] = True
                 placed = True
             if not placed:
                 report.add(
@@ -651,6 +684,8 @@ def _apply_changes(
                     "its measures, so it is not shown on any chart yet",
                     row=rec["_row"], column="date",
                 )
+    frame["annotation"] = pd.Series(annotations, dtype=object, index=frame.index)
+    frame["phase_start"] = phase_start
     return frame
 
 
@@ -685,7 +720,7 @@ def _run(
     report = ValidationReport([str(p) for p in path_list])
     parsed: list[_Parsed] = []
     for path in path_list:
-        table = _read_table(path, report)
+        table = _read_table_cached(path, report)
         if table is None:
             continue
         k = kind.get(str(path), kind.get(path.name)) if isinstance(kind, dict) else kind

@@ -135,6 +135,33 @@ def _worker_init() -> None:
     util.Finalize(None, shutdown_all, exitpriority=10)
 
 
+def warm_up(cwd: str) -> float:
+    """Import papermill/nbconvert and start this worker's kernel; returns the seconds taken.
+
+    Submitted once per worker before the real tasks, so the start-up cost overlaps with the
+    driver's own work (reading and checking the data).
+    """
+    start = time.perf_counter()
+    import papermill  # noqa: F401 - the import is the point
+
+    from spc.render.pages import _exporter
+    from spc.render.warm import get_warm_kernel
+
+    _exporter()
+    get_warm_kernel(KERNEL_NAME, cwd)
+    return time.perf_counter() - start
+
+
+def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
+    """A process pool of ``workers`` whose workers are already warming up."""
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_worker_init)
+    for _ in range(workers):
+        pool.submit(warm_up, cwd)
+    return pool
+
+
 def _load_state(out: Path) -> dict[str, str]:
     try:
         return json.loads((out / STATE_FILE).read_text())
@@ -159,9 +186,11 @@ def run_tasks(
     force: bool = False,
     dask_scheduler: str | None = None,
     on_done: Callable[[TaskOutcome], None] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[TaskOutcome]:
     """Execute ``tasks`` (skipping unchanged ones unless ``force``) and return the outcomes
-    in the order of ``tasks``. ``on_done`` is called as each task finishes (progress bars)."""
+    in the order of ``tasks``. ``on_done`` is called as each task finishes (progress bars).
+    ``pool`` is an already started pool (see :func:`start_pool`); it is shut down here."""
     out_dir.mkdir(parents=True, exist_ok=True)
     state = _load_state(out_dir)
     outcomes: dict[str, TaskOutcome] = {}
@@ -200,7 +229,7 @@ def run_tasks(
             from spc.render.warm import shutdown_all
 
             client.run(shutdown_all)  # stop the workers' warm kernels before we disconnect
-    elif workers <= 1 or len(todo) <= 1:
+    elif pool is None and (workers <= 1 or len(todo) <= 1):
         try:
             for task in todo:
                 finish(execute_task(task, str(out_dir)), task)
@@ -209,10 +238,9 @@ def run_tasks(
 
             shutdown_all()
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(todo)), mp_context=context, initializer=_worker_init
-        ) as pool:
+        if pool is None:
+            pool = start_pool(min(workers, len(todo)), todo[0].cwd)
+        with pool:
             pending: dict[Future[TaskOutcome], RenderTask] = {
                 pool.submit(execute_task, t, str(out_dir)): t for t in todo
             }

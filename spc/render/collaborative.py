@@ -25,7 +25,7 @@ import pandas as pd
 from spc._version import __version__
 from spc.errors import SPCError, SPCWarning
 from spc.io import team_names, validate
-from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks
+from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify, write_atomic
 from spc.report import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
 
@@ -79,10 +79,9 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
 
 
 def _broken_teams(paths: list[Path], teams: list[str]) -> dict[str, list[str]]:
-    """Teams whose own rows have data errors, with the messages (only when errors exist)."""
+    """Teams whose own rows have data errors, with the messages (called when a load of every
+    team failed; each team is then validated on its own rows)."""
     report = validate(paths)
-    if report.ok:
-        return {}
     broken = {}
     for team in teams:
         own = validate(paths, teams=[team])
@@ -134,6 +133,25 @@ def render_collaborative(
         raise SPCError(f"unknown format(s) {', '.join(bad_formats)}; choose from "
                        f"{', '.join(FORMATS)}")
     out = Path(out_dir)
+    # Workers start (spawn, imports, kernel) while this process reads and checks the data.
+    pool = start_pool(workers, str(team_notebook.parent)) if workers > 1 and not dask_scheduler \
+        else None
+    try:
+        return _render(data_paths, out, teams, measures, rules, change_log, targets, workers,
+                       formats, force, dask_scheduler, progress, team_notebook,
+                       overview_notebook, timeout, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render(
+    data_paths: Sequence[str | Path] | None, out: Path, teams: Sequence[str] | None,
+    measures: Sequence[str] | None, rules: str, change_log: str | Path | None,
+    targets: dict[str, float] | None, workers: int, formats: Sequence[str], force: bool,
+    dask_scheduler: str | None, progress: bool, team_notebook: Path, overview_notebook: Path,
+    timeout: float, pool: Any,
+) -> RenderResult:
     paths = [p.resolve() for p in data_files(data_paths, change_log)]
     all_teams = team_names(paths)
     if teams:
@@ -144,7 +162,13 @@ def render_collaborative(
         all_teams = [t for t in all_teams if t in set(teams)]
     if not all_teams:
         raise SPCError("the data files name no teams; check the 'ward'/'team' column")
-    broken = _broken_teams(paths, all_teams)
+    from spc.validation import DataValidationError
+
+    try:  # one load validates everything; only when it fails is each team checked alone
+        data: pd.DataFrame | None = load_collaborative(paths)
+        broken: dict[str, list[str]] = {}
+    except DataValidationError:
+        data, broken = None, _broken_teams(paths, all_teams)
     good = [t for t in all_teams if t not in broken]
 
     common = {"data_paths": [str(p) for p in paths], "measures": list(measures or []),
@@ -157,6 +181,14 @@ def render_collaborative(
 
     source = _source_hash()
     tasks = []
+    if good:  # first: the longest task, so it overlaps with the team reports
+        tasks.append(RenderTask(
+            name="Collaborative overview", notebook=str(overview_notebook),
+            parameters=overview_params, ipynb="overview.ipynb", html="overview.html",
+            title="Collaborative overview",
+            input_hash=hash_inputs(overview_params, source, files=[overview_notebook, *paths]),
+            timeout=timeout, cwd=str(overview_notebook.parent),
+        ))
     for team in all_teams:
         slug = slugify(team)
         params = {**team_params, "team": team}
@@ -167,22 +199,14 @@ def render_collaborative(
             input_hash=hash_inputs(params, source, files=[team_notebook, *paths]),
             timeout=timeout, cwd=str(team_notebook.parent),
         ))
-    if good:
-        tasks.append(RenderTask(
-            name="Collaborative overview", notebook=str(overview_notebook),
-            parameters=overview_params, ipynb="overview.ipynb", html="overview.html",
-            title="Collaborative overview",
-            input_hash=hash_inputs(overview_params, source, files=[overview_notebook, *paths]),
-            timeout=timeout, cwd=str(overview_notebook.parent),
-        ))
-
     summary = pd.DataFrame()
     if good:
+        if data is None:
+            data = load_collaborative(paths, teams=good)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SPCWarning)
-            data = load_collaborative(paths, teams=good if broken else None)
-        summary = collaborative_summary(data, measures, rules, targets)
-        summary = summary[summary["team"].isin(good)]
+            summary = collaborative_summary(data[data["team"].isin(good)], measures, rules,
+                                            targets)
 
     per_team = summary.groupby("team").size().to_dict() if len(summary) else {}
     bar = _progress(sum(per_team.get(t, 1) for t in all_teams) + (1 if good else 0), progress)
@@ -193,7 +217,7 @@ def render_collaborative(
             bar.set_postfix_str(f"{outcome.name[:20]}: {outcome.status}")
 
     outcomes = run_tasks(tasks, out, workers=workers, force=force,
-                         dask_scheduler=dask_scheduler, on_done=done)
+                         dask_scheduler=dask_scheduler, on_done=done, pool=pool)
     if bar is not None:
         bar.close()
     for outcome in outcomes:
