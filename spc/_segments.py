@@ -100,12 +100,24 @@ def average_moving_range(
     return amr
 
 
+def group_starts(keys: list[np.ndarray]) -> np.ndarray:
+    """Boolean array: True on the first row and wherever any of the (sorted) ``keys`` changes.
+
+    >>> group_starts([np.array([1, 1, 2, 2]), np.array([5, 6, 6, 6])]).tolist()
+    [True, True, True, False]
+    """
+    size = len(keys[0]) if keys else 0
+    new = np.zeros(size, dtype=bool)
+    if size:
+        new[0] = True
+    for k in keys:
+        new[1:] |= k[1:] != k[:-1]
+    return new
+
+
 def starts_of_runs(keys: np.ndarray, seg: np.ndarray) -> np.ndarray:
     """Boolean array: True where a new run of equal ``keys`` starts (or a new segment)."""
-    new = np.ones(keys.shape, dtype=bool)
-    if keys.size > 1:
-        new[1:] = (keys[1:] != keys[:-1]) | (seg[1:] != seg[:-1])
-    return new
+    return group_starts([keys, seg])
 
 
 def run_lengths(keys: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

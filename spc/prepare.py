@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from spc._segments import group_starts
 from spc.errors import SPCError
 
 AGG_FUNCTIONS = ("mean", "median", "sum", "sd")
@@ -156,12 +157,7 @@ def aggregate(
     )
     keys = [c[order] for c in facet_codes] + [x_codes[order]]
     size = len(order)
-    new_group = np.ones(size, dtype=bool)
-    if size > 1:
-        diff = np.zeros(size - 1, dtype=bool)
-        for k in keys:
-            diff |= k[1:] != k[:-1]
-        new_group[1:] = diff
+    new_group = group_starts(keys)
     gid = np.cumsum(new_group) - 1
     ngroups = int(gid[-1]) + 1 if size else 0
     first = np.flatnonzero(new_group)
@@ -199,14 +195,7 @@ def aggregate(
 
     facet_values = {f: df[f].to_numpy()[order][first] for f in facets}
     if facets:
-        fkeys = [k[first] for k in keys[:-1]]
-        new_facet = np.ones(ngroups, dtype=bool)
-        if ngroups > 1:
-            d = np.zeros(ngroups - 1, dtype=bool)
-            for k in fkeys:
-                d |= k[1:] != k[:-1]
-            new_facet[1:] = d
-        facet_id = np.cumsum(new_facet) - 1
+        facet_id = np.cumsum(group_starts([k[first] for k in keys[:-1]])) - 1
     else:
         facet_id = np.zeros(ngroups, dtype=np.int64)
     part_label = None

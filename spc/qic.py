@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spc._segments import first_row_of_segment, seg_nanmean
+from spc._segments import first_row_of_segment, group_starts, seg_nanmean
 from spc.charts import (
     CHARTS_NEEDING_N,
     CONTROL_CHARTS,
@@ -453,10 +453,7 @@ def qic(
     runs_signal = runs.runs_signal & runs_allowed
 
     rule_input = RuleInput(
-        y=plotted["y"], cl=plotted["cl"], lcl=plotted["lcl"], ucl=plotted["ucl"],
-        lcl_95=plotted["lcl_95"], ucl_95=plotted["ucl_95"],
-        zone1_lo=plotted["zone1_lo"], zone1_hi=plotted["zone1_hi"],
-        zone2_lo=plotted["zone2_lo"], zone2_hi=plotted["zone2_hi"],
+        **plotted,
         include=include, seg=seg, nseg=nseg, runs=runs, runs_allowed=runs_allowed,
         method=method, sigma_signal=sigma_signal,
     )
@@ -546,12 +543,7 @@ def summarise(res: QICResult) -> pd.DataFrame:
     d = res.data
     facets = res.facets
     size = len(d)
-    new = np.zeros(size, dtype=bool)
-    if size:
-        new[0] = True
-    for key in [*facets, "part"]:
-        values = d[key].to_numpy()
-        new[1:] |= values[1:] != values[:-1]
+    new = group_starts([d[key].to_numpy() for key in [*facets, "part"]])
     seg = np.cumsum(new) - 1
     nseg = int(seg[-1]) + 1 if size else 0
     first = np.flatnonzero(new)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from spc._segments import mark_spans, run_lengths, seg_count
+from spc.charts import ChartLimits
 from spc.errors import SPCError
 from spc.runs import RunsAnalysis
 
@@ -65,19 +66,10 @@ class RuleOptions:
 
 
 @dataclass
-class RuleInput:
-    """Per-point arrays the rules read (plotted scale, after ``multiply``)."""
+class RuleInput(ChartLimits):
+    """Per-point arrays the rules read: the chart's lines on the plotted scale (after
+    ``multiply``, see :class:`spc.charts.ChartLimits`) plus the context below."""
 
-    y: np.ndarray
-    cl: np.ndarray
-    lcl: np.ndarray
-    ucl: np.ndarray
-    lcl_95: np.ndarray
-    ucl_95: np.ndarray
-    zone1_lo: np.ndarray
-    zone1_hi: np.ndarray
-    zone2_lo: np.ndarray
-    zone2_hi: np.ndarray
     include: np.ndarray
     seg: np.ndarray
     nseg: int
