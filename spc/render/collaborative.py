@@ -126,6 +126,7 @@ def render_collaborative(
     team_notebook: Path = TEAM_NOTEBOOK,
     overview_notebook: Path = OVERVIEW_NOTEBOOK,
     timeout: float = 600,
+    overview: bool = True,
 ) -> RenderResult:
     """Render every team's report and the overview into ``out_dir``; see the module doc."""
     bad_formats = sorted(set(formats) - set(FORMATS))
@@ -139,7 +140,7 @@ def render_collaborative(
     try:
         return _render(data_paths, out, teams, measures, rules, change_log, targets, workers,
                        formats, force, dask_scheduler, progress, team_notebook,
-                       overview_notebook, timeout, pool)
+                       overview_notebook if overview else None, timeout, pool)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -149,8 +150,8 @@ def _render(
     data_paths: Sequence[str | Path] | None, out: Path, teams: Sequence[str] | None,
     measures: Sequence[str] | None, rules: str, change_log: str | Path | None,
     targets: dict[str, float] | None, workers: int, formats: Sequence[str], force: bool,
-    dask_scheduler: str | None, progress: bool, team_notebook: Path, overview_notebook: Path,
-    timeout: float, pool: Any,
+    dask_scheduler: str | None, progress: bool, team_notebook: Path,
+    overview_notebook: Path | None, timeout: float, pool: Any,
 ) -> RenderResult:
     paths = [p.resolve() for p in data_files(data_paths, change_log)]
     all_teams = team_names(paths)
@@ -177,11 +178,12 @@ def _render(
                    "targets": dict(targets or {}), "interactive": False}
     overview_params = {**common, "teams": good, "funnel_period": ""}
     check_parameters(team_notebook, team_params)
-    check_parameters(overview_notebook, overview_params)
+    if overview_notebook is not None:
+        check_parameters(overview_notebook, overview_params)
 
     source = _source_hash()
     tasks = []
-    if good:  # first: the longest task, so it overlaps with the team reports
+    if good and overview_notebook is not None:  # first: the longest task, to overlap
         tasks.append(RenderTask(
             name="Collaborative overview", notebook=str(overview_notebook),
             parameters=overview_params, ipynb="overview.ipynb", html="overview.html",
@@ -313,6 +315,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dask-scheduler", metavar="ADDRESS",
                    help="run on an existing Dask cluster, e.g. tcp://host:8786")
     p.add_argument("--force", action="store_true", help="re-render even unchanged reports")
+    p.add_argument("--no-overview", action="store_true",
+                   help="team reports only (no collaborative overview)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cli_render)
 
@@ -326,7 +330,7 @@ def _cli_render(args: argparse.Namespace) -> int:
             change_log=args.change_log, workers=args.workers,
             formats=[f.strip() for f in args.format.split(",") if f.strip()],
             force=args.force, dask_scheduler=args.dask_scheduler,
-            progress=not args.no_progress,
+            progress=not args.no_progress, overview=not args.no_overview,
         )
     except (SPCError, DataValidationError) as exc:
         print(f"safety-spc render: {exc}", file=sys.stderr)
