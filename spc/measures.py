@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -24,9 +25,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
-from spc.errors import SPCError
+from spc.errors import SPCError, SPCWarning
 
 if TYPE_CHECKING:
     from spc.qic import QICResult
@@ -284,6 +286,28 @@ def measures(extra: str | Path | Sequence[str | Path] | None = None) -> pd.DataF
     return pd.DataFrame(rows, columns=order).set_index("id")
 
 
+#: A change-log phase start is applied only if the phases on both sides keep this many points:
+#: fewer give limits that say nothing (a T chart of 3 events), so the change is only annotated.
+MIN_PHASE_POINTS = 6
+
+
+def _long_enough_phases(periods: pd.Series, starts: list[Any]) -> list[Any]:
+    """The phase starts that leave at least ``MIN_PHASE_POINTS`` points in every phase."""
+    values = np.sort(pd.to_datetime(periods).to_numpy())
+    kept: list[Any] = []
+    previous = 0
+    for start in sorted(starts):
+        at = int(np.searchsorted(values, np.datetime64(start, "ns")))
+        if at - previous >= MIN_PHASE_POINTS:
+            kept.append(start)
+            previous = at
+    # the last phase must be long enough too: drop trailing starts until it is
+    while kept and len(values) - int(np.searchsorted(values, np.datetime64(kept[-1], "ns"))) \
+            < MIN_PHASE_POINTS:
+        kept.pop()
+    return kept
+
+
 def chart_measure(
     data: pd.DataFrame | str | Path | Sequence[str | Path],
     measure_id: str,
@@ -353,12 +377,22 @@ def chart_measure(
         kwargs["target"] = m.target
     if phases and "phase_start" in rows.columns:
         starts: dict[str, list[Any]] = {}
+        skipped: list[str] = []
         for t, grp in rows.groupby("team", sort=False):
             first = grp["period"].min()
             xs = [p for p in grp.loc[grp["phase_start"].fillna(False).astype(bool), "period"]]
             xs = [p for p in xs if p != first]
-            if xs:
-                starts[str(t)] = xs
+            kept = _long_enough_phases(grp["period"], xs)
+            skipped += [f"{t} {p:%d/%m/%Y}" for p in xs if p not in kept]
+            if kept:
+                starts[str(t)] = kept
+        if skipped:
+            warnings.warn(
+                f"{measure_id}: change-log phase start(s) not applied because a phase would "
+                f"have fewer than {MIN_PHASE_POINTS} points: {', '.join(skipped)}; the changes "
+                "are still annotated on the chart",
+                SPCWarning, stacklevel=2,
+            )
         if starts:
             kwargs["part"] = starts if facet else starts[teams[0]]
     kwargs.update(overrides)

@@ -234,14 +234,17 @@ def build_team_report(
     wanted = available_measures(rows, measures)
     skipped = [m for m in (measures or []) if m not in wanted]
     sections = []
+    notes: list[str] = []
     for m_id in wanted:
         m = get_measure(m_id)
         overrides: dict[str, Any] = {"rules": rules}
         if m_id in targets:
             overrides["target"] = targets[m_id]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SPCWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SPCWarning)
             res = chart_measure(rows, m_id, team=team, **overrides)
+        # trial limits are stated in the caption; skipped phase starts belong in the report
+        notes += [str(w.message) for w in caught if "not applied" in str(w.message)]
         latest = latest_reading(res)
         sections.append(MeasureSection(
             measure=m_id, title=m.title, unit=m.unit, definition=m.definition, result=res,
@@ -249,7 +252,7 @@ def build_team_report(
             latest=latest, annotations=_annotations(rows, m_id),
         ))
     report = data.attrs.get("report")
-    notes = [str(p) for p in report.warnings] if report is not None else []
+    notes = ([str(p) for p in report.warnings] if report is not None else []) + notes
     trust = str(rows["trust"].iloc[0]) if "trust" in rows and len(rows) else ""
     return TeamReport(team, trust, _month(start), _month(end), rules, sections, notes, skipped)
 

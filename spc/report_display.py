@@ -9,11 +9,13 @@ chart for use in JupyterLab.
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from spc.errors import SPCWarning
 from spc.report import (
     DEFAULT_RULES,
     MeasureSection,
@@ -166,7 +168,9 @@ def show_overview(
     _html(grid_html(summary))
     for m_id in chosen:
         m = get_measure(m_id)
-        res = chart_measure(data, m_id, facet="team", rules=rules)
+        with warnings.catch_warnings():  # trial limits are stated in each panel's data
+            warnings.simplefilter("ignore", SPCWarning)
+            res = chart_measure(data, m_id, facet="team", rules=rules)
         _html(f"<h2>{esc(m.title)}</h2>")
         _show_figure(plot_facets(res, title=m.title),
                      f"{m.title}: one small chart per team, {m.unit}")

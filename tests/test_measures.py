@@ -256,3 +256,20 @@ def test_chart_measure_accepts_paths(tmp_path):
     with pytest.warns(SPCWarning, match="trial limits"):   # 12 points < 13
         res = spc.chart_measure(path, "falls_per_1000_obd")
     assert len(res.data) == 12 and res.options["chart"] == "u"
+
+
+def test_change_log_phases_need_enough_points_each_side() -> None:
+    from spc.measures import _long_enough_phases
+
+    periods = pd.Series(pd.date_range("2022-01-01", periods=20, freq="MS"))
+    starts = [pd.Timestamp("2022-04-01"), pd.Timestamp("2022-08-01"),
+              pd.Timestamp("2023-06-01")]
+    # 3 points before April: dropped; Aug keeps 7 before and 13 after; Jun 2023 leaves 3 after
+    assert _long_enough_phases(periods, starts) == [pd.Timestamp("2022-08-01")]
+
+
+def test_chart_measure_says_which_phase_starts_it_skipped() -> None:
+    data = spc.load_example()
+    with pytest.warns(spc.SPCWarning, match="phase start.* not applied .* fewer than 6 points"):
+        res = spc.chart_measure(data, "days_between_falls_with_harm", team="AVN-ELM")
+    assert res.data["part"].max() == 1  # 7 events: no phase long enough

@@ -228,6 +228,14 @@ def test_summary_csv_has_the_good_teams_only(rendered) -> None:
     assert {"latest_value", "centre", "signals", "variation", "assurance"} <= set(summary)
 
 
+def test_how_to_run_notes_are_not_in_the_html_reports(rendered) -> None:
+    _, out, _ = rendered
+    page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()
+    assert "papermill notebooks/team_report.ipynb" not in page
+    nb = json.loads((out / "teams" / f"{slugify('AVN-ELM')}.ipynb").read_text())
+    assert "papermill" in "".join(nb["cells"][0]["source"])  # still in the notebook
+
+
 def test_hostile_team_name_is_text(rendered) -> None:
     _, out, _ = rendered
     page = (out / "teams" / f"{slugify(HOSTILE)}.html").read_text()

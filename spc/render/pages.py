@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: Cells tagged so are left out of the HTML reports (kept in the executed notebooks).
+HIDDEN_TAG = "report-hidden"
 CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
 )
@@ -62,8 +64,13 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 def _exporter() -> Any:
     """One nbconvert HTMLExporter per process, reused (2 s per standalone nbconvert call)."""
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
+    config = Config()
+    # notes for people running the notebook (how to call papermill) are not for readers
+    config.TagRemovePreprocessor.remove_cell_tags = {HIDDEN_TAG}
     exporter = HTMLExporter(
+        config=config,
         template_name="safety_report",
         extra_template_basedirs=[str(TEMPLATES)],
     )
