@@ -268,6 +268,7 @@ def test_change_log_phases_need_enough_points_each_side() -> None:
     assert _long_enough_phases(periods, starts) == [pd.Timestamp("2022-08-01")]
 
 
+@pytest.mark.filterwarnings("ignore:.*trial limits:spc.SPCWarning")
 def test_chart_measure_says_which_phase_starts_it_skipped() -> None:
     data = spc.load_example()
     with pytest.warns(spc.SPCWarning, match="phase start.* not applied .* fewer than 6 points"):
