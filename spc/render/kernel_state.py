@@ -25,13 +25,34 @@ def snapshot() -> None:
     _SNAPSHOT["path"] = list(sys.path)
 
 
+def _clear_shell(shell: object) -> None:
+    """What ``%reset -f`` clears (user namespace, In/Out history, ``_`` variables), but
+    without the forced full garbage collection that costs a quarter of a second on a warm
+    heap; Python's own collector still runs as usual."""
+    ns = shell.user_ns  # type: ignore[attr-defined]
+    for key in list(ns):
+        if key not in ("__builtin__", "__builtins__", "__name__"):
+            del ns[key]
+    shell.user_ns_hidden.clear()  # type: ignore[attr-defined]
+    history = shell.history_manager  # type: ignore[attr-defined]
+    history.input_hist_parsed[:] = [""]
+    history.input_hist_raw[:] = [""]
+    history.output_hist.clear()
+    history.output_hist_reprs.clear()
+    history._i = history._ii = history._iii = history._i00 = ""
+    hook = shell.displayhook  # type: ignore[attr-defined]
+    hook._, hook.__, hook.___ = "", "", ""
+    shell.execution_count = 1  # type: ignore[attr-defined]
+    shell.init_user_ns()  # type: ignore[attr-defined]
+
+
 def reset(cwd: str) -> None:
     """Restore the snapshot and clear the user namespace before the next notebook."""
     from IPython import get_ipython
 
     shell = get_ipython()
     if shell is not None:
-        shell.run_line_magic("reset", "-f")  # user namespace, Out history, _ variables
+        _clear_shell(shell)
     os.environ.clear()
     os.environ.update(_SNAPSHOT["environ"])  # type: ignore[arg-type]
     sys.path[:] = _SNAPSHOT["path"]  # type: ignore[assignment]
