@@ -6,11 +6,13 @@
 
 from spc._version import __version__
 from spc.charts import CHARTS
+from spc.describe import describe
 from spc.errors import SPCError, SPCWarning
 from spc.explore import explore
 from spc.io import load, load_example, validate
 from spc.mdc import mdc_icons, variation_icon
 from spc.measures import CatalogueError, chart_measure, measures
+from spc.plotting import funnel, plot, plot_facets, save
 from spc.qic import QICResult, qic, summarise
 from spc.rules import PRESETS, RULES, RuleOptions
 from spc.validation import DataValidationError, ValidationReport
@@ -28,12 +30,17 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "chart_measure",
+    "describe",
     "explore",
+    "funnel",
     "load",
     "load_example",
     "mdc_icons",
     "measures",
+    "plot",
+    "plot_facets",
     "qic",
+    "save",
     "summarise",
     "validate",
     "variation_icon",

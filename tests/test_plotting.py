@@ -160,7 +160,10 @@ def test_target_line_and_mdc_icons() -> None:
     res = result("p", target=15.0, improvement="decrease")
     ax = plot(res)
     assert np.allclose(drawn_y(ax, "target"), [15.0])
-    assert len(ax.child_axes) == 2  # variation and assurance icons
+    icons = [p.get_gid().removeprefix("icon:") for p in ax.patches
+             if (p.get_gid() or "").startswith("icon:")]
+    assert icons == spc.mdc_icons(res)["icon"].tolist()  # variation, then assurance
+    assert not ax.child_axes  # drawn into the chart itself, no extra Axes
 
 
 def test_catalogue_titles_and_units(tmp_path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
+from matplotlib.transforms import Affine2D, ScaledTranslation, Transform
 
 from spc.icons import (
     ASSURANCE_TEXT,
@@ -20,80 +21,60 @@ from spc.icons import (
 )
 
 
-def draw_icon(ax: Axes, key: str) -> Axes:
-    """Draw icon ``key`` (e.g. ``"improvement_low"``, ``"pass"``) filling ``ax`` (unit box).
+def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: float = 1.0) -> Axes:
+    """Draw icon ``key`` (e.g. ``"improvement_low"``, ``"pass"``) in a unit box.
 
-    ``ax`` is usually a small inset axes; its frame and ticks are switched off.
+    Without ``transform`` the icon fills ``ax`` (its frame and ticks are switched off). With a
+    ``transform`` (unit box -> display), the icon is drawn into ``ax`` at that place, unclipped,
+    and ``scale`` shrinks the letters to match; this is how charts place icons without paying
+    for extra Axes.
     """
+    if transform is None:
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal", anchor="C")
+        ax.set_axis_off()
+        ax.set_gid(f"icon:{key}")
+        transform = ax.transData
     colour = icon_colour(key)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_aspect("equal", anchor="C")
-    ax.set_axis_off()
-    ax.set_gid(f"icon:{key}")
-    ax.add_patch(Circle((0.5, 0.5), 0.44, facecolor="white", edgecolor=colour, linewidth=2.2))
+    common = dict(transform=transform, clip_on=False, zorder=6)
+    ring = Circle((0.5, 0.5), 0.44, facecolor="white", edgecolor=colour,
+                  linewidth=2.2 * scale, gid=f"icon:{key}", **common)
+    ax.add_patch(ring)
     letter = icon_letter(key)
     if key in VARIATION_ICONS:
         dots = icon_dots(key)
-        xs = [d[0] for d in dots]
-        ys = [d[1] for d in dots]
-        ax.add_line(Line2D(xs, ys, color=MDC_COLOURS["common_cause"], linewidth=0.7))
+        ax.add_line(Line2D([d[0] for d in dots], [d[1] for d in dots],
+                           color=MDC_COLOURS["common_cause"], linewidth=0.7 * scale, **common))
         for x, y, hi in dots:
             fill = colour if hi else MDC_COLOURS["common_cause"]
-            ax.add_patch(Circle((x, y), 0.045, facecolor=fill, edgecolor="none"))
+            ax.add_patch(Circle((x, y), 0.045, facecolor=fill, edgecolor="none", **common))
         if letter:
-            ax.text(
-                0.5,
-                0.72 if letter == "H" else 0.17,
-                letter,
-                ha="center",
-                va="center",
-                fontsize=6,
-                fontweight="bold",
-                color=colour,
-            )
+            ax.text(0.5, 0.76 if letter == "H" else 0.24, letter, ha="center", va="center",
+                    fontsize=7.5 * scale, fontweight="bold", color=colour, **common)
     else:
-        ax.add_line(
-            Line2D(
-                [0.2, 0.8],
-                [0.3, 0.3],
-                color=MDC_COLOURS["target"],
-                linewidth=1.0,
-                linestyle=(0, (3, 2)),
-            )
-        )
-        ax.text(
-            0.5,
-            0.56,
-            letter,
-            ha="center",
-            va="center",
-            fontsize=11,
-            fontweight="bold",
-            color=colour,
-        )
+        ax.add_line(Line2D([0.2, 0.8], [0.3, 0.3], color=MDC_COLOURS["target"],
+                           linewidth=1.0 * scale, linestyle=(0, (3, 2)), **common))
+        ax.text(0.5, 0.56, letter, ha="center", va="center", fontsize=11 * scale,
+                fontweight="bold", color=colour, **common)
     return ax
 
 
-def add_icons(ax: Axes, keys: list[str], size: float = 0.42, pad: float = 0.02) -> list[Axes]:
-    """Place icons in a row just above the top-right corner of ``ax``.
+def add_icons(ax: Axes, keys: list[str], size: float = 0.42, pad: float = 0.03) -> list[str]:
+    """Place icons in a row just above the top-right corner of ``ax``; return their keys.
 
-    ``size`` is the icon height in inches (before layout); they sit outside the data area, so they
-    never hide points, and the (left-aligned) title keeps the left side.
+    ``size`` and ``pad`` are in inches, anchored to the axes corner, so the icons stay round and
+    in place whatever the layout does. They sit outside the data area, so they never hide
+    points, and the (left-aligned) title keeps the left side. Drawn straight into ``ax`` (no
+    inset Axes: those cost a fifth of a chart's drawing time).
     """
-    fig = ax.figure
-    w_in, h_in = fig.get_size_inches()
-    pos = ax.get_position()
-    ax_w, ax_h = max(pos.width * w_in, 1e-3), max(pos.height * h_in, 1e-3)
-    h = size / ax_h
-    w = size / ax_w
-    out = []
-    for i, key in enumerate(reversed(keys)):
-        x0 = 1.0 - (i + 1) * w - i * pad
-        inset = ax.inset_axes((x0, 1.0 + pad, w, h))
-        draw_icon(inset, key)
-        out.append(inset)
-    return out
+    corner = ax.figure.dpi_scale_trans + ScaledTranslation(1.0, 1.0, ax.transAxes)
+    k = len(keys)
+    for j, key in enumerate(keys):  # left to right: variation, then assurance
+        x0 = -(k - j) * size - (k - 1 - j) * pad
+        place = Affine2D().scale(size).translate(x0, pad) + corner
+        draw_icon(ax, key, transform=place, scale=size / 0.42)
+    return list(keys)
 
 
 def icon_description(key: str) -> str:
