@@ -100,6 +100,13 @@ def _as_list(value: Any) -> list[Any]:
 def _normalise_x_values(values: Sequence[Any], x: np.ndarray, arg: str) -> np.ndarray:
     """Convert user x values (part starts, exclusions) to the dtype of the x column."""
     if np.issubdtype(x.dtype, np.datetime64):
+        numbers = [v for v in values if isinstance(v, int | float | np.number)
+                   and not isinstance(v, bool)]
+        if numbers:  # pandas would read 10 as 10 ns after 1970 and match nothing
+            raise SPCError(
+                f"{arg} values must be dates like the x column (got {numbers[0]!r}); pass the "
+                f"x values themselves, e.g. {arg}=[pd.Timestamp('2024-04-01')]"
+            )
         try:
             return pd.to_datetime(pd.Series(list(values))).to_numpy(dtype=x.dtype)
         except (ValueError, TypeError) as exc:
@@ -408,6 +415,12 @@ def qic(
         else:
             values = _normalise_x_values(_as_list(exclude), sub.x, "exclude")
             include &= ~np.isin(sub.x, values)
+            unmatched = [v for v in values if not np.isin(v, sub.x)]
+            if unmatched:
+                warnings.warn(
+                    f"exclude value(s) {', '.join(map(str, unmatched[:5]))} match no x value "
+                    "and exclude nothing", SPCWarning, stacklevel=2,
+                )
 
     y_work = sub.y.copy()
     y_sum = sub.y_sum.copy()

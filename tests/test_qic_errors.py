@@ -157,3 +157,15 @@ def test_zero_denominator_qicharts2_compatible_mode(falls) -> None:
     assert np.isinf(res.data.loc[3, "y"])
     ash = falls[falls["ward"] == "Ash"]
     assert res.data.loc[0, "cl"] == pytest.approx(ash["falls"].sum() / ash["bed_days"].sum())
+
+
+def test_positions_are_not_taken_for_dates(falls) -> None:
+    with pytest.raises(SPCError, match=r"exclude values must be dates like the x column "
+                       r"\(got 10\); pass the x values themselves"):
+        u(falls, exclude=[10])
+
+
+def test_exclusions_that_match_nothing_warn(falls) -> None:
+    with pytest.warns(SPCWarning, match=r"exclude value\(s\) 2030-01-01.* match no x value"):
+        spc.qic(falls, x="month", y="falls", n="bed_days", chart="u", facet="ward",
+                exclude=["2030-01-01"])
