@@ -7,6 +7,7 @@ Each group of subcommands lives next to the code it drives and registers itself 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -59,7 +60,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
-    return int(args.func(args) or 0)
+    try:
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``safety-spc validate ... | head``): that is not
+        # an error of ours. Point stdout at devnull so the interpreter's final
+        # flush cannot raise again, and exit as a shell would after SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
+    return status
 
 
 if __name__ == "__main__":

@@ -138,3 +138,22 @@ def test_console_script_runs(tmp_path):
     assert proc.returncode == 1
     assert "ward-monthly-messy.csv, row 3, column 'occupied_bed_days': not a number" in proc.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_closed_pipe_is_not_a_traceback(tmp_path):
+    """``safety-spc validate ... | head -1``: the reader leaving early is not an error of ours."""
+    # Enough problems to overflow the pipe buffer, so the write after head exits really fails.
+    header, first_row = MESSY.read_text().splitlines()[:2]
+    cells = first_row.split(",")
+    rows = []
+    for i in range(3000):
+        cells[2] = f"01/{i % 12 + 1:02d}/{1900 + i // 12}"
+        cells[3] = "n/a"
+        rows.append(",".join(cells))
+    big = tmp_path / "many-problems.csv"
+    big.write_text("\n".join([header, *rows]) + "\n")
+    exe = Path(sys.executable).parent / "safety-spc"
+    proc = subprocess.run(f'"{exe}" validate "{big}" | head -1', shell=True, capture_output=True,
+                          text=True, cwd=tmp_path, check=False)
+    assert proc.stdout.startswith("Checked 1 file(s): 3001 error(s)")  # + the misspelt column
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
