@@ -673,7 +673,12 @@ def _apply_changes(
                     continue
                 row = rows[pos]  # the first point on or after the change
                 old = annotations[row]
-                annotations[row] = text if old is None else f"{old}; {text}"
+                if old is None:
+                    annotations[row] = text
+                elif text not in old.split("; "):
+                    # The same note from two files (e.g. the team's changes.csv and the
+                    # explorer's exported change log, which repeats it) is shown once.
+                    annotations[row] = f"{old}; {text}"
                 if rec.get("new_phase"):
                     phase_start[row] = True
                 placed = True

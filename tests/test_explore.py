@@ -127,6 +127,19 @@ def test_changes_frame_and_files_round_trip(data, tmp_path):
     assert json.loads(t.read_text()) == {"falls_per_1000_obd": 5.5, "harm_free_percent": 95.0}
 
 
+def test_export_loaded_with_the_original_change_log_shows_each_note_once(data, tmp_path):
+    """A fellow's export repeats the team's notes; the report loads both files."""
+    s = default_settings(data, TEAM, MEASURE)
+    path = write_changes(s, tmp_path / "change_log.csv")
+    folder = spc.io.example_dir()
+    loaded = spc.load([folder / f for f in spc.io.EXAMPLE_FILES] + [path], warn=False)
+    series = loaded[(loaded["team"] == TEAM) & (loaded["measure"] == MEASURE)]
+    notes = series["annotation"].dropna()
+    assert len(notes) and all(len(set(n.split("; "))) == len(n.split("; ")) for n in notes)
+    original = data[(data["team"] == TEAM) & (data["measure"] == MEASURE)]
+    assert notes.tolist() == original["annotation"].dropna().tolist()
+
+
 def test_static_view_draws_labelled_chart(data):
     import matplotlib.pyplot as plt
 
