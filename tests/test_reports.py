@@ -21,6 +21,7 @@ import spc
 from spc.render.collaborative import (
     OVERVIEW_NOTEBOOK,
     TEAM_NOTEBOOK,
+    _to_pdf,
     check_parameters,
     render_collaborative,
 )
@@ -291,6 +292,48 @@ def test_reports_in_a_real_browser(rendered) -> None:
                 page.close()
         finally:
             browser.close()
+
+
+def test_pdf_export_with_chromium(rendered, tmp_path) -> None:
+    if (shutil.which("chromium") or shutil.which("chromium-browser")) is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
+    _, out, _ = rendered
+    html = tmp_path / "report.html"
+    shutil.copy(out / "teams" / f"{slugify('AVN-ELM')}.html", html)
+    assert _to_pdf(html) is None
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert pdf.count(b"/Type /Page") + pdf.count(b"/Type/Page") >= 2  # pages, not a blank sheet
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.pdf"]
+
+
+def _fake_chromium(folder: Path, body: str) -> None:
+    script = folder / "chromium"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+
+
+def test_pdf_export_failure_leaves_no_partial_pdf(tmp_path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # A browser that starts writing the PDF, then crashes.
+    _fake_chromium(bin_dir, 'for a in "$@"; do case "$a" in --print-to-pdf=*) '
+                            'echo "%PDF-1.4 trunc" > "${a#--print-to-pdf=}";; esac; done\n'
+                            'echo "renderer crashed" >&2\nexit 1\n')
+    monkeypatch.setenv("PATH", str(bin_dir))
+    html = tmp_path / "report.html"
+    html.write_text("<p>report</p>")
+    error = _to_pdf(html)
+    assert error is not None and "PDF export failed" in error and "renderer crashed" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "report.html"]
+
+
+def test_pdf_export_without_chromium_says_what_to_install(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    html = tmp_path / "report.html"
+    html.write_text("<p>report</p>")
+    assert "Debian package 'chromium'" in _to_pdf(html)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
 
 
 def test_cli_render_refuses_unknown_team_and_format(tmp_path, capsys) -> None:

@@ -102,8 +102,13 @@ def _to_pdf(html_path: Path) -> str | None:
     cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
            "--disable-background-networking", "--disable-component-update", "--no-first-run",
            f"--print-to-pdf={tmp}", html_path.resolve().as_uri()]
-    result = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    try:
+        result = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    except subprocess.TimeoutExpired:
+        tmp.unlink(missing_ok=True)
+        return "PDF export failed: Chromium did not finish within 120 s; HTML was written"
     if result.returncode != 0 or not tmp.exists():
+        tmp.unlink(missing_ok=True)  # never leave a half-written PDF behind
         return f"PDF export failed: {result.stderr.decode(errors='replace')[-300:]}"
     tmp.replace(pdf)
     return None
