@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from spc._files import write_atomic
 from spc.render.batch import STATE_FILE, RenderTask, run_tasks
-from spc.render.pages import slugify, write_atomic
+from spc.render.pages import slugify
 
 NOTEBOOK = str(Path(__file__).parent / "notebooks" / "tiny_report.ipynb")
 HOSTILE = "<script>alert(1)</script>"
@@ -83,7 +84,7 @@ def test_write_atomic_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch
     def broken_replace(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("spc.render.pages.os.replace", broken_replace)
+    monkeypatch.setattr("spc._files.os.replace", broken_replace)
     with pytest.raises(KeyboardInterrupt):
         write_atomic(target, "new, but interrupted")
     assert target.read_text() == "old"

@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spc.render.pages import failure_page, notebook_html, write_atomic
+from spc._files import write_atomic
+from spc.render.pages import failure_page, notebook_html
 
 STATE_FILE = ".render-state.json"
 KERNEL_NAME = "python3"

@@ -22,11 +22,12 @@ from typing import Any
 
 import pandas as pd
 
+from spc._files import write_atomic
 from spc._version import __version__
 from spc.errors import SPCError, SPCWarning
 from spc.io import team_names, validate
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
-from spc.render.pages import PageEntry, index_page, slugify, write_atomic
+from spc.render.pages import PageEntry, index_page, slugify
 from spc.report import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
