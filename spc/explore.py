@@ -5,13 +5,15 @@ type, rule set, phase starts, baseline length, exclusions, target and improvemen
 chart, its plain-English caption and the summary update as the controls change. A what-if panel
 answers "would next month's value be a signal?", and export buttons save the chart (PNG/SVG),
 the phase starts and change notes as a change log in the ``changes`` template format, and the
-targets as JSON ``{measure_id: target}``, which the team report takes as ``change_log`` and
-``targets``. So what a fellow decides here is what the collaborative report shows.
+team's baseline, excluded points and target as a chart settings file
+(:mod:`spc.chart_settings`), which the reports take as ``change_log`` and ``chart_settings``.
+So what a fellow decides here is what the collaborative report shows; reopened, the explorer
+starts from the choices already saved there.
 
 Everything that is not wiring is a plain function over an :class:`ExploreSettings` and is tested
 without widgets: :func:`default_settings`, :func:`chart_note`, :func:`qic_overrides`,
 :func:`compute`, :func:`what_if`, :func:`changes_frame`, :func:`write_changes`,
-:func:`write_targets`, :func:`draw`. ipywidgets and matplotlib are imported only inside the
+:func:`write_settings`, :func:`draw`. ipywidgets and matplotlib are imported only inside the
 functions that need them, so ``import spc`` stays light. ``show_static`` draws the same chart as
 a plain image, for headless runs (papermill, HTML export) where widgets would be blank.
 
@@ -24,7 +26,6 @@ a plain image, for headless runs (papermill, HTML export) where widgets would be
 from __future__ import annotations
 
 import io
-import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from spc._files import write_atomic
+from spc.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
+from spc.chart_settings import write_chart_settings as _write_chart_settings
 from spc.errors import SPCError
 from spc.labels import chart_name, fmt_num, fmt_x, period_of
 
@@ -63,8 +67,11 @@ __all__ = [
     "static_view",
     "what_if",
     "write_changes",
-    "write_targets",
+    "write_settings",
 ]
+
+#: The file name the explorer's export tab writes the chart settings to.
+SETTINGS_FILE = "chart_settings.json"
 
 #: Columns of the ``changes`` template (``templates/changes.csv``), in order.
 CHANGES_COLUMNS = ("team", "date", "change", "cycle", "measure", "new_phase")
@@ -144,13 +151,20 @@ def periods_of(data: pd.DataFrame, team: str, measure: str) -> list[pd.Timestamp
 
 
 def default_settings(
-    data: pd.DataFrame, team: str | None = None, measure: str | None = None, **changes: Any
+    data: pd.DataFrame,
+    team: str | None = None,
+    measure: str | None = None,
+    chart_settings: ChartSettings | str | os.PathLike[str] | None = None,
+    **changes: Any,
 ) -> ExploreSettings:
-    """Settings as the catalogue and the change log give them (what the batch report shows).
+    """Settings as the catalogue, the change log and the chart settings give them (what the
+    batch report shows).
 
     ``team`` defaults to the first team, ``measure`` to the team's first measure. Phase starts
-    and notes come from the data's change log (``phase_start``, ``annotation`` columns).
-    Keyword ``changes`` replace fields (e.g. ``chart="i"``).
+    and notes come from the data's change log (``phase_start``, ``annotation`` columns); the
+    team's baseline, exclusions and target from ``chart_settings`` (a
+    :class:`~spc.chart_settings.ChartSettings` or a file path). Keyword ``changes`` replace
+    fields (e.g. ``chart="i"``).
 
     >>> s = default_settings(spc.load_example(), "AVN-ELM", "falls_per_1000_obd")  # doctest: +SKIP
     >>> s.chart, s.improvement                                                     # doctest: +SKIP
@@ -181,13 +195,17 @@ def default_settings(
         for p, text in zip(rows["period"], rows["annotation"], strict=True):
             if isinstance(text, str) and text.strip():
                 notes[pd.Timestamp(p)] = text.strip()
-    target = m["target"]
+    target = None if pd.isna(m["target"]) else float(m["target"])
+    chosen = as_chart_settings(chart_settings).choice(team, measure) or MeasureChoice()
+    periods = set(rows["period"])
     settings = ExploreSettings(
         team=team,
         measure=measure,
         chart=str(m["chart"]),
         phase_starts=starts,
-        target=None if pd.isna(target) else float(target),
+        baseline=chosen.baseline,
+        exclude=[x for x in chosen.exclude if x in periods],
+        target=target if chosen.target is None else chosen.target,
         improvement=str(m["improvement"] or "neutral"),
         notes=notes,
     )
@@ -499,24 +517,28 @@ def write_changes(settings: ExploreSettings, path: str | os.PathLike[str]) -> Pa
         keep = ~((old["team"] == settings.team) & (old["measure"] == settings.measure))
         new = pd.concat([old[keep], new], ignore_index=True)
     new = new.sort_values(["team", "date", "measure"], kind="stable")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new.to_csv(path, index=False, columns=list(CHANGES_COLUMNS))
-    return path
+    return write_atomic(path, new.to_csv(index=False, columns=list(CHANGES_COLUMNS)))
 
 
-def write_targets(settings: ExploreSettings, path: str | os.PathLike[str]) -> Path:
-    """Write (or update) a targets JSON ``{measure_id: target}``; no target removes the entry."""
-    path = Path(path)
-    targets: dict[str, float] = {}
-    if path.exists():
-        targets = json.loads(path.read_text(encoding="utf-8") or "{}")
-    if settings.target is None:
-        targets.pop(settings.measure, None)
-    else:
-        targets[settings.measure] = float(settings.target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dict(sorted(targets.items())), indent=2) + "\n", encoding="utf-8")
-    return path
+def write_settings(settings: ExploreSettings, path: str | os.PathLike[str]) -> Path:
+    """Write (or update) this team and measure's baseline, exclusions and target in a chart
+    settings file (:mod:`spc.chart_settings`), atomically.
+
+    Other teams' and measures' entries already in the file are kept. A target equal to the
+    catalogue's is not stored, so a later change to the catalogue still applies; settings with
+    nothing of their own remove the entry.
+    """
+    catalogue_target = _catalogue_row(settings.measure)["target"]
+    own_target = settings.target
+    if own_target is not None and not pd.isna(catalogue_target) and \
+            np.isclose(own_target, float(catalogue_target)):
+        own_target = None
+    choice = MeasureChoice(
+        baseline=settings.baseline or None,
+        exclude=tuple(sorted(pd.Timestamp(x) for x in settings.exclude)),
+        target=own_target,
+    )
+    return _write_chart_settings(path, settings.team, settings.measure, choice)
 
 
 # ---------------------------------------------------------------------------- static view
@@ -637,6 +659,7 @@ def explore(
     measure: str | None = None,
     *,
     export_dir: str | os.PathLike[str] = "explorer-exports",
+    chart_settings: ChartSettings | str | os.PathLike[str] | None = None,
     **kwargs: Any,
 ) -> Any:
     """An interactive explorer (an ipywidgets ``VBox``) for one team and measure at a time.
@@ -644,26 +667,34 @@ def explore(
     ``data`` is a tidy frame from :func:`spc.load`, path(s) to load, or None for the example
     collaborative. ``kwargs`` set initial settings (``chart``, ``rules``, ``baseline``,
     ``target``, ``improvement``, ``phase_starts``, ``exclude``). Exports go to ``export_dir``.
+    Each team's saved baseline, exclusions and target are read from ``chart_settings`` (default:
+    ``export_dir/chart_settings.json`` if it exists), so the explorer reopens where the fellow
+    left off and shows what the reports show.
 
     The returned box has ``.controls`` (name -> widget), ``.settings``, ``.outcome`` (the current
     :class:`ExploreOutcome`), ``.image`` (PNG bytes shown), ``.data`` and ``.refresh()``.
     """
-    return _Explorer(data, team, measure, Path(export_dir), kwargs).box
+    export_dir = Path(export_dir)
+    if chart_settings is None and (export_dir / SETTINGS_FILE).is_file():
+        chart_settings = export_dir / SETTINGS_FILE
+    return _Explorer(data, team, measure, export_dir, as_chart_settings(chart_settings),
+                     kwargs).box
 
 
 class _Explorer:
     """Wires widgets to the pure functions above; holds no logic of its own."""
 
     def __init__(self, data: Any, team: str | None, measure: str | None, export_dir: Path,
-                 initial: dict[str, Any]) -> None:
+                 chart_settings: ChartSettings, initial: dict[str, Any]) -> None:
         import ipywidgets as w
 
         self.w = w
         self.export_dir = export_dir
+        self.chart_settings = chart_settings
         self.source_label = "(example collaborative)" if data is None else (
             "(data passed in)" if isinstance(data, pd.DataFrame) else str(data))
         self.data = _load_data(data)
-        self.settings = default_settings(self.data, team, measure, **initial)
+        self.settings = default_settings(self.data, team, measure, chart_settings, **initial)
         self._busy = False
         wide = w.Layout(width="320px")
         style = {"description_width": "110px"}
@@ -703,7 +734,9 @@ class _Explorer:
         c["export_png"] = w.Button(description="Chart PNG", icon="download")
         c["export_svg"] = w.Button(description="Chart SVG", icon="download")
         c["export_changes"] = w.Button(description="Change log CSV", icon="download")
-        c["export_targets"] = w.Button(description="Targets JSON", icon="download")
+        c["export_settings"] = w.Button(description="Chart settings JSON", icon="download",
+                                        tooltip="baseline, excluded points and target, for "
+                                        "the reports (--chart-settings)")
         self.controls = c
         self.note = w.HTML()
         self.chart = w.Image(format="png", layout=w.Layout(max_width="820px"))
@@ -731,7 +764,7 @@ class _Explorer:
                                 "<code>targets</code>."),
                          c["export_name"],
                          w.HBox([c["export_png"], c["export_svg"], c["export_changes"],
-                                 c["export_targets"]]), self.export_out])
+                                 c["export_settings"]]), self.export_out])
         tabs = w.Tab(children=[whatif, export])
         tabs.set_title(0, "What if?")
         tabs.set_title(1, "Export")
@@ -753,7 +786,7 @@ class _Explorer:
         c["export_png"].on_click(lambda _b: self._export("png"))
         c["export_svg"].on_click(lambda _b: self._export("svg"))
         c["export_changes"].on_click(lambda _b: self._export("changes"))
-        c["export_targets"].on_click(lambda _b: self._export("targets"))
+        c["export_settings"].on_click(lambda _b: self._export("settings"))
         self.refresh()
 
     # --- state <-> widgets
@@ -819,14 +852,15 @@ class _Explorer:
         team = change["new"]
         keep = self.settings.measure if self.settings.measure in measures_of(self.data, team) \
             else None
-        self.settings = default_settings(self.data, team, keep)
+        self.settings = default_settings(self.data, team, keep, self.chart_settings)
         self._sync_controls()
         self.refresh()
 
     def _on_measure(self, change: Any) -> None:
         if self._busy:
             return
-        self.settings = default_settings(self.data, self.settings.team, change["new"])
+        self.settings = default_settings(self.data, self.settings.team, change["new"],
+                                         self.chart_settings)
         self._sync_controls()
         self.refresh()
 
@@ -836,7 +870,7 @@ class _Explorer:
         spec = self.controls["data_path"].value.strip()
         try:
             data = _load_data(None if spec in ("", "(example collaborative)") else spec)
-            settings = default_settings(data)
+            settings = default_settings(data, chart_settings=self.chart_settings)
         except (DataValidationError, SPCError, OSError) as exc:
             self.note.value = ("<p style='color:#8a1538'><b>The data could not be loaded.</b> "
                                f"{_html_escape(str(exc))}</p>")
@@ -893,7 +927,8 @@ class _Explorer:
             elif kind == "changes":
                 path = write_changes(self.settings, self.export_dir / "change_log.csv")
             else:
-                path = write_targets(self.settings, self.export_dir / "targets.json")
+                path = write_settings(self.settings, self.export_dir / SETTINGS_FILE)
+                self.chart_settings = as_chart_settings(path)
         except (SPCError, OSError) as exc:
             self.export_out.value = f"<p>Not saved: {_html_escape(str(exc))}</p>"
             return None

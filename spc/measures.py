@@ -31,6 +31,7 @@ import pandas as pd
 from spc.errors import SPCError, SPCWarning
 
 if TYPE_CHECKING:
+    from spc.chart_settings import ChartSettings
     from spc.qic import QICResult
 
 __all__ = [
@@ -315,6 +316,7 @@ def chart_measure(
     *,
     extra: str | Path | Sequence[str | Path] | None = None,
     phases: bool = True,
+    settings: ChartSettings | None = None,
     **overrides: Any,
 ) -> QICResult:
     """Compute the catalogue's chart for ``measure_id`` with :func:`spc.qic`; return the QICResult.
@@ -322,8 +324,10 @@ def chart_measure(
     ``data`` is the tidy frame from :func:`spc.load` (or paths to load). ``team`` picks one
     team (or a list); with several teams the chart is faceted by team. The catalogue sets the
     chart type, multiplier, target and improvement direction; ``phases=True`` starts a new
-    phase where the change log says ``new_phase = yes``. Any ``**overrides`` are passed to
-    :func:`spc.qic` and win (e.g. ``chart="run"``).
+    phase where the change log says ``new_phase = yes``. ``settings`` (a
+    :class:`spc.chart_settings.ChartSettings`, e.g. saved from the explorer) applies each team's
+    own baseline, exclusions and target. Any ``**overrides`` are passed to :func:`spc.qic` and
+    win (e.g. ``chart="run"``), except that a team's own target beats an overriding one.
 
     >>> df = spc.load_example()                                    # doctest: +SKIP
     >>> res = chart_measure(df, "falls_per_1000_obd", team="AVN-ELM")  # doctest: +SKIP
@@ -396,6 +400,16 @@ def chart_measure(
         if starts:
             kwargs["part"] = starts if facet else starts[teams[0]]
     kwargs.update(overrides)
+    if settings:
+        # A team's own choices (baseline, exclusions, target) win over the catalogue and a
+        # collaborative-wide target, but not over explicit keyword overrides of the caller.
+        spans = {str(t): (g.min(), g.max()) for t, g in rows.groupby("team", sort=False)["period"]}
+        base = kwargs.get("target")
+        chosen = settings.qic_overrides(
+            measure_id, spans, faceted=kwargs.get("facet") is not None,
+            base_target=base if isinstance(base, int | float) else None,
+        )
+        kwargs.update({k: v for k, v in chosen.items() if k == "target" or k not in overrides})
     res = qic(rows, **kwargs)
     # What is measured, in people's words, for titles, axis labels and captions.
     res.options.update(measure=m.id, label=m.title, units=m.unit, topic=m.topic,

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from spc.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
 from spc.errors import SPCError, SPCWarning
 from spc.io import EXAMPLE_FILES, example_dir, load
 from spc.labels import fmt_num
@@ -214,6 +215,22 @@ def _annotations(rows: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
     return notes[["period", "annotation"]].rename(columns={"period": "date", "annotation": "text"})
 
 
+#: Engine warnings that say a team's or the change log's choice was not applied.
+_REPORTED_WARNINGS = ("not applied", "freeze is ignored", "exclude nothing")
+
+
+def _plain_note(message: str, title: str, measure_id: str, choice: MeasureChoice | None) -> str:
+    """An engine warning as a sentence for the report's readers, naming the measure."""
+    if "freeze is ignored" in message and choice is not None and choice.baseline:
+        return (
+            f"{title}: the team's baseline of {choice.baseline} points is not applied, because "
+            "the chart has phases from the change log and with these rules each phase has its "
+            "own limits (as in qicharts2); the Making Data Count rules (rules = mdc) freeze a "
+            "baseline within each phase."
+        )
+    return message if measure_id in message else f"{title}: {message}"
+
+
 def build_team_report(
     data: pd.DataFrame,
     team: str,
@@ -222,14 +239,21 @@ def build_team_report(
     end: str | None = None,
     rules: str = DEFAULT_RULES,
     targets: Mapping[str, float] | None = None,
+    settings: ChartSettings | str | Path | None = None,
 ) -> TeamReport:
     """Compute every chart of ``team``'s report (catalogue chart per measure, change-log
-    phases) and the words that go with them."""
+    phases) and the words that go with them.
+
+    ``targets`` override the catalogue's targets by measure id for every team; ``settings``
+    (a :class:`~spc.chart_settings.ChartSettings` or the path of a chart settings file saved
+    from the explorer) applies the team's own baseline, exclusions and targets.
+    """
     if rules not in PRESETS:
         raise SPCError(f"rules must be one of {', '.join(PRESETS)} (got {rules!r})")
     targets = dict(targets or {})
     for m in targets:
         get_measure(m)
+    settings = as_chart_settings(settings)
     rows = filter_period(data[data["team"] == team], start, end)
     wanted = available_measures(rows, measures)
     skipped = [m for m in (measures or []) if m not in wanted]
@@ -242,9 +266,10 @@ def build_team_report(
             overrides["target"] = targets[m_id]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SPCWarning)
-            res = chart_measure(rows, m_id, team=team, **overrides)
-        # trial limits are stated in the caption; skipped phase starts belong in the report
-        notes += [str(w.message) for w in caught if "not applied" in str(w.message)]
+            res = chart_measure(rows, m_id, team=team, settings=settings, **overrides)
+        # Trial limits are stated in the caption; what was not applied belongs in the report.
+        notes += [_plain_note(str(w.message), m.title, m_id, settings.choice(team, m_id))
+                  for w in caught if any(k in str(w.message) for k in _REPORTED_WARNINGS)]
         latest = latest_reading(res)
         sections.append(MeasureSection(
             measure=m_id, title=m.title, unit=m.unit, definition=m.definition, result=res,
@@ -294,24 +319,49 @@ def methods_note(rules: str) -> str:
     )
 
 
+def team_charts(
+    data: pd.DataFrame,
+    measures: Sequence[str] | None = None,
+    rules: str = DEFAULT_RULES,
+    targets: Mapping[str, float] | None = None,
+    settings: ChartSettings | str | Path | None = None,
+) -> dict[str, QICResult]:
+    """Each measure's chart with one facet per team, as the overview and ``summary.csv`` show
+    them: catalogue chart, change-log phases, ``targets`` by measure id for every team and each
+    team's own ``settings`` (baseline, exclusions, target). Keyed by measure id."""
+    if rules not in PRESETS:
+        raise SPCError(f"rules must be one of {', '.join(PRESETS)} (got {rules!r})")
+    targets = dict(targets or {})
+    settings = as_chart_settings(settings)
+    charts = {}
+    for m_id in available_measures(data, measures):
+        overrides: dict[str, Any] = {"rules": rules, "facet": "team"}
+        if m_id in targets:
+            overrides["target"] = targets[m_id]
+        with warnings.catch_warnings():  # trial limits are stated in each panel's data
+            warnings.simplefilter("ignore", SPCWarning)
+            charts[m_id] = chart_measure(data, m_id, settings=settings, **overrides)
+    return charts
+
+
 def collaborative_summary(
     data: pd.DataFrame,
     measures: Sequence[str] | None = None,
     rules: str = DEFAULT_RULES,
     targets: Mapping[str, float] | None = None,
+    settings: ChartSettings | str | Path | None = None,
 ) -> pd.DataFrame:
     """One row per team and measure: latest period and value, centre, limits, signals in the
     current phase, variation and assurance (the ``summary.csv`` of a render)."""
-    targets = dict(targets or {})
+    return summarise_charts(team_charts(data, measures, rules, targets, settings))
+
+
+def summarise_charts(charts: Mapping[str, QICResult]) -> pd.DataFrame:
+    """The rows of :func:`collaborative_summary` from charts already computed by
+    :func:`team_charts`."""
     rows = []
-    for m_id in available_measures(data, measures):
+    for m_id, res in charts.items():
         m = get_measure(m_id)
-        overrides: dict[str, Any] = {"rules": rules, "facet": "team"}
-        if m_id in targets:
-            overrides["target"] = targets[m_id]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SPCWarning)
-            res = chart_measure(data, m_id, **overrides)
         d = res.data
         current = d.groupby("team", sort=False)["part"].transform("max") == d["part"]
         signals = d[current].groupby("team", sort=False)["signal"].sum()
@@ -352,6 +402,7 @@ def sustained_improvement(
     measures: Sequence[str] | None = None,
     rules: str = DEFAULT_RULES,
     min_points: int = 6,
+    settings: ChartSettings | str | Path | None = None,
 ) -> pd.DataFrame:
     """Which teams show sustained improvement since their first change.
 
@@ -360,8 +411,9 @@ def sustained_improvement(
     baseline. *Sustained* means an improvement signal from a run rule (a shift or long run,
     not a single point) after the change, with the latest point not a concern. Teams with
     fewer than ``min_points`` points before or after the change are reported as too early to
-    tell.
+    tell. Points a team excluded in its chart ``settings`` stay out of the baseline.
     """
+    settings = as_chart_settings(settings)
     changes = first_changes(data)
     rows = []
     for m_id in available_measures(data, measures):
@@ -383,7 +435,8 @@ def sustained_improvement(
                 warnings.simplefilter("ignore", SPCWarning)
                 res = chart_measure(series[series["team"].isin(ready)], m_id, team=list(ready),
                                     rules=rules, phases=False, facet="team",
-                                    freeze={t: int(before[t]) for t in ready})
+                                    freeze={t: int(before[t]) for t in ready},
+                                    settings=settings)
             d = res.data
             post = d[d["x"] >= d["team"].map(changes)]
             run_cols = [c for c in ("rule_long_run", "rule_few_crossings", "rule_shift",
@@ -429,5 +482,7 @@ __all__ = [
     "filter_period",
     "load_team",
     "methods_note",
+    "summarise_charts",
     "sustained_improvement",
+    "team_charts",
 ]

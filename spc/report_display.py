@@ -9,20 +9,21 @@ chart for use in JupyterLab.
 from __future__ import annotations
 
 import html
-import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from spc.errors import SPCWarning
+from spc.chart_settings import ChartSettings, as_chart_settings
 from spc.report import (
     DEFAULT_RULES,
     MeasureSection,
     TeamReport,
-    collaborative_summary,
     funnel_measures,
+    summarise_charts,
     sustained_improvement,
+    team_charts,
 )
 
 esc = html.escape
@@ -147,14 +148,21 @@ def show_overview(
     measures: Sequence[str] | None = None,
     rules: str = DEFAULT_RULES,
     funnel_period: str | None = None,
+    targets: Mapping[str, float] | None = None,
+    settings: ChartSettings | str | Path | None = None,
 ) -> None:
     """Display the collaborative overview: grid, small multiples per measure, funnel plots for
-    the latest period, and which teams show sustained improvement since their first change."""
+    the latest period, and which teams show sustained improvement since their first change.
+
+    ``targets`` (by measure id) and each team's chart ``settings`` are applied as in the team
+    reports, so the grid, the small multiples and the reports agree."""
     from spc.labels import humanise
-    from spc.measures import chart_measure, get_measure
+    from spc.measures import get_measure
     from spc.plotting import funnel, plot_facets
 
-    summary = collaborative_summary(data, measures, rules)
+    settings = as_chart_settings(settings)
+    charts = team_charts(data, measures, rules, targets, settings)  # computed once, shown twice
+    summary = summarise_charts(charts)
     chosen = list(dict.fromkeys(summary["measure"]))
     teams = summary["team"].nunique()
     _html(
@@ -168,11 +176,8 @@ def show_overview(
     _html(grid_html(summary))
     for m_id in chosen:
         m = get_measure(m_id)
-        with warnings.catch_warnings():  # trial limits are stated in each panel's data
-            warnings.simplefilter("ignore", SPCWarning)
-            res = chart_measure(data, m_id, facet="team", rules=rules)
         _html(f"<h2>{esc(m.title)}</h2>")
-        _show_figure(plot_facets(res, title=m.title),
+        _show_figure(plot_facets(charts[m_id], title=m.title),
                      f"{m.title}: one small chart per team, {m.unit}")
     funnel_ids = funnel_measures(chosen)
     if funnel_ids:
@@ -192,7 +197,7 @@ def show_overview(
                     improvement=m.improvement,
                     xlab=f"Denominator: {humanise(' + '.join(m.denominator))}")
         _show_figure(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
-    sustained = sustained_improvement(data, chosen, rules)
+    sustained = sustained_improvement(data, chosen, rules, settings=settings)
     if len(sustained):
         table = sustained[["team", "title", "first_change", "points_after", "verdict"]]
         _html("<h2>Sustained improvement since each team's first change</h2>"

@@ -19,7 +19,7 @@ from spc.explore import (
     static_view,
     what_if,
     write_changes,
-    write_targets,
+    write_settings,
 )
 
 TEAM, MEASURE = "AVN-ELM", "falls_per_1000_obd"
@@ -122,9 +122,30 @@ def test_changes_frame_and_files_round_trip(data, tmp_path):
     loaded = spc.load(files, warn=False)
     assert not loaded.loc[(loaded["team"] == TEAM) & (loaded["measure"] == MEASURE),
                           "phase_start"].fillna(False).astype(bool).any()
-    t = write_targets(default_settings(data, TEAM, MEASURE, target=5.5), tmp_path / "t.json")
-    write_targets(default_settings(data, TEAM, "harm_free_percent"), t)
-    assert json.loads(t.read_text()) == {"falls_per_1000_obd": 5.5, "harm_free_percent": 95.0}
+
+
+def test_settings_file_round_trip_and_reopen(data, tmp_path):
+    path = tmp_path / "chart_settings.json"
+    chosen = default_settings(data, TEAM, MEASURE, baseline=12, target=5.5,
+                              exclude=[pd.Timestamp("2022-02-01")])
+    write_settings(chosen, path)
+    # the catalogue's own target is not stored: a later catalogue change still applies
+    write_settings(default_settings(data, TEAM, "harm_free_percent", baseline=10), path)
+    write_settings(default_settings(data, "AVN-OAK", MEASURE, target=7), path)
+    assert json.loads(path.read_text()) == {
+        "AVN-ELM": {
+            "falls_per_1000_obd": {"baseline": 12, "exclude": ["2022-02-01"], "target": 5.5},
+            "harm_free_percent": {"baseline": 10},
+        },
+        "AVN-OAK": {"falls_per_1000_obd": {"target": 7.0}},
+    }
+    reopened = default_settings(data, TEAM, MEASURE, chart_settings=path)
+    assert (reopened.baseline, reopened.exclude, reopened.target) == (
+        12, [pd.Timestamp("2022-02-01")], 5.5)
+    assert default_settings(data, TEAM, "harm_free_percent", path).target == 95.0
+    # back to the defaults removes the entry (and the team when it has none left)
+    write_settings(default_settings(data, "AVN-OAK", MEASURE), path)
+    assert set(json.loads(path.read_text())) == {"AVN-ELM"}
 
 
 def test_export_loaded_with_the_original_change_log_shows_each_note_once(data, tmp_path):
@@ -202,9 +223,18 @@ def test_widget_measure_what_if_and_exports(box):
     assert b"<svg" in box.explorer.last_export.read_bytes()
     c["export_changes"].click()
     assert box.explorer.last_export.name == "change_log.csv"
-    c["export_targets"].click()
-    assert json.loads(box.explorer.last_export.read_text()) == {
-        "vte_risk_assessment_percent": 95.0}
+    c["baseline"].value = 12
+    c["target"].value = "90"
+    c["export_settings"].click()
+    saved = box.explorer.last_export
+    assert saved.name == "chart_settings.json"
+    team = box.settings.team
+    assert json.loads(saved.read_text()) == {
+        team: {"vte_risk_assessment_percent": {"baseline": 12, "target": 90.0}}}
+    # a new explorer on the same export folder starts from what was saved
+    again = explore(box.data, team, "vte_risk_assessment_percent", export_dir=saved.parent)
+    assert again.settings.baseline == 12 and again.controls["target"].value == "90"
+    assert again.outcome.result.data["baseline"].sum() == 12
 
 
 def test_widget_load_reports_errors_kindly(box, tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -42,9 +43,9 @@ HOSTILE = "<script>alert(1)</script>"
 BROKEN = "BROKEN-1"
 
 TEAM_PARAMETERS = {"data_paths", "team", "measures", "period_start", "period_end", "rules",
-                   "change_log", "targets", "interactive"}
-OVERVIEW_PARAMETERS = {"data_paths", "measures", "rules", "change_log", "teams",
-                       "funnel_period"}
+                   "change_log", "targets", "chart_settings", "interactive"}
+OVERVIEW_PARAMETERS = {"data_paths", "measures", "rules", "change_log", "teams", "targets",
+                       "chart_settings", "funnel_period"}
 
 
 # ------------------------------------------------------------------------------ notebooks
@@ -346,3 +347,67 @@ def test_cli_render_refuses_unknown_team_and_format(tmp_path, capsys) -> None:
                  "--no-progress"]) == 2
     assert "unknown format(s) docx" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()  # nothing written
+
+
+def test_cli_render_refuses_bad_chart_settings_and_targets(tmp_path, capsys) -> None:
+    from spc.cli import main
+
+    settings = tmp_path / "chart_settings.json"
+    settings.write_text(json.dumps({"AVN-ELN": {"falls_per_1000_obd": {"baseline": 12}}}))
+    out = tmp_path / "r"
+    assert main(["render", "--out", str(out), "--chart-settings", str(settings),
+                 "--no-progress"]) == 2
+    assert "team 'AVN-ELN': not in the data files (did you mean 'AVN-ELM'?)" in \
+        capsys.readouterr().err
+    settings.write_text('{"AVN-ELM": {"falls_per_1000_obd": {"exclude": ["01/08/2022"]}}}')
+    assert main(["render", "--out", str(out), "--chart-settings", str(settings),
+                 "--no-progress"]) == 2
+    assert "field 'exclude': '01/08/2022' is not a date written YYYY-MM-DD" in \
+        capsys.readouterr().err
+    assert main(["render", "--out", str(out), "--target", "falls_per_1000_obd:5",
+                 "--no-progress"]) == 2
+    assert "write MEASURE=NUMBER" in capsys.readouterr().err
+    assert main(["render", "--out", str(out), "--target", "falls_per_1000_bd=5",
+                 "--no-progress"]) == 2
+    assert "did you mean 'falls_per_1000_obd'" in capsys.readouterr().err
+    assert not out.exists()  # nothing written
+
+
+def test_render_applies_chart_settings_everywhere_and_rerenders_when_they_change(
+        tmp_path) -> None:
+    settings = tmp_path / "chart_settings.json"
+    settings.write_text(json.dumps({"AVN-ELM": {"falls_per_1000_obd": {
+        "baseline": 12, "exclude": ["2022-08-01"], "target": 5.5}}}))
+    out = tmp_path / "reports"
+    kwargs = dict(teams=["AVN-ELM", "AVN-OAK"], measures=["falls_per_1000_obd"], rules="mdc",
+                  workers=1, progress=False, chart_settings=settings,
+                  targets={"falls_per_1000_obd": 7})
+    result = render_collaborative(None, out, **kwargs)
+    assert result.exit_code == 0
+    summary = pd.read_csv(out / "summary.csv").set_index("team")
+    assert summary.loc["AVN-ELM", "target"] == 5.5 and summary.loc["AVN-OAK", "target"] == 7
+    page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()
+    assert "frozen on a baseline of 12 points" in page and "Aug 2022" in page
+    # The overview's grid (computed in its kernel) says what the index's grid (from the frame
+    # of summary.csv) says: same teams, values and icons (nbconvert re-serialises the markup).
+    index_grid = _grid_readings(out / "index.html")
+    assert summary["assurance"].notna().all()  # both teams have targets, so assurance icons
+    assert len(index_grid) == 2 and all(len(labels) == 2 for _, _, labels in index_grid)
+    assert _grid_readings(out / "overview.html") == index_grid
+    again = render_collaborative(None, out, **kwargs)
+    assert {o.status for o in again.outcomes} == {"unchanged"}
+    settings.write_text(json.dumps({"AVN-ELM": {"falls_per_1000_obd": {"baseline": 18}}}))
+    changed = render_collaborative(None, out, **kwargs)
+    assert {o.status for o in changed.outcomes} == {"rendered"}
+    page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()
+    assert "frozen on a baseline of 18 points" in page
+
+
+
+def _grid_readings(page: Path) -> list[tuple[str, str, list[str]]]:
+    """(team, latest value, icon labels) for each row of the page's team x measure grid."""
+    grid = re.search(r'<table class="spc-grid">(.*?)</table>', page.read_text(), re.S)
+    assert grid, f"{page.name} has no grid"
+    rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", grid.group(1), re.S)
+    return [(team, "".join(re.findall(r'class="spc-value">(.*?)<', cells)),
+             re.findall(r'aria-label="(.*?)"', cells)) for team, cells in rows if team != "Team"]

@@ -24,8 +24,10 @@ import pandas as pd
 
 from spc._files import write_atomic
 from spc._version import __version__
+from spc.chart_settings import read_chart_settings
 from spc.errors import SPCError, SPCWarning
 from spc.io import team_names, validate
+from spc.measures import get_measure
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify
 from spc.report import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
@@ -124,6 +126,7 @@ def render_collaborative(
     rules: str = DEFAULT_RULES,
     change_log: str | Path | None = None,
     targets: dict[str, float] | None = None,
+    chart_settings: str | Path | None = None,
     workers: int = 2,
     formats: Sequence[str] = ("html", "ipynb"),
     force: bool = False,
@@ -144,8 +147,9 @@ def render_collaborative(
     pool = start_pool(workers, str(team_notebook.parent)) if workers > 1 and not dask_scheduler \
         else None
     try:
-        return _render(data_paths, out, teams, measures, rules, change_log, targets, workers,
-                       formats, force, dask_scheduler, progress, team_notebook,
+        return _render(data_paths, out, teams, measures, rules, change_log, targets,
+                       chart_settings, workers, formats, force, dask_scheduler, progress,
+                       team_notebook,
                        overview_notebook if overview else None, timeout, pool)
     finally:
         if pool is not None:
@@ -155,9 +159,9 @@ def render_collaborative(
 def _render(
     data_paths: Sequence[str | Path] | None, out: Path, teams: Sequence[str] | None,
     measures: Sequence[str] | None, rules: str, change_log: str | Path | None,
-    targets: dict[str, float] | None, workers: int, formats: Sequence[str], force: bool,
-    dask_scheduler: str | None, progress: bool, team_notebook: Path,
-    overview_notebook: Path | None, timeout: float, pool: Any,
+    targets: dict[str, float] | None, chart_settings: str | Path | None, workers: int,
+    formats: Sequence[str], force: bool, dask_scheduler: str | None, progress: bool,
+    team_notebook: Path, overview_notebook: Path | None, timeout: float, pool: Any,
 ) -> RenderResult:
     paths = [p.resolve() for p in data_files(data_paths, change_log)]
     all_teams = team_names(paths)
@@ -169,6 +173,13 @@ def _render(
         all_teams = [t for t in all_teams if t in set(teams)]
     if not all_teams:
         raise SPCError("the data files name no teams; check the 'ward'/'team' column")
+    for measure_id in targets or {}:
+        get_measure(measure_id)  # a typo fails here, naming the nearest id, not in every report
+    settings_files: list[Path] = []
+    if chart_settings:
+        settings_path = Path(chart_settings).resolve()
+        read_chart_settings(settings_path).check_teams(team_names(paths))
+        settings_files.append(settings_path)
     from spc.validation import DataValidationError
 
     try:  # one load validates everything; only when it fails is each team checked alone
@@ -179,9 +190,10 @@ def _render(
     good = [t for t in all_teams if t not in broken]
 
     common = {"data_paths": [str(p) for p in paths], "measures": list(measures or []),
-              "rules": rules, "change_log": ""}
+              "rules": rules, "change_log": "", "targets": dict(targets or {}),
+              "chart_settings": str(settings_files[0]) if settings_files else ""}
     team_params = {**common, "team": "", "period_start": "", "period_end": "",
-                   "targets": dict(targets or {}), "interactive": False}
+                   "interactive": False}
     overview_params = {**common, "teams": good, "funnel_period": ""}
     check_parameters(team_notebook, team_params)
     if overview_notebook is not None:
@@ -194,7 +206,8 @@ def _render(
             name="Collaborative overview", notebook=str(overview_notebook),
             parameters=overview_params, ipynb="overview.ipynb", html="overview.html",
             title="Collaborative overview",
-            input_hash=hash_inputs(overview_params, source, files=[overview_notebook, *paths]),
+            input_hash=hash_inputs(overview_params, source, files=[overview_notebook, *paths,
+                                                                 *settings_files]),
             timeout=timeout, cwd=str(overview_notebook.parent),
         ))
     for team in all_teams:
@@ -204,7 +217,8 @@ def _render(
             name=team, notebook=str(team_notebook), parameters=params,
             ipynb=f"teams/{slug}.ipynb", html=f"teams/{slug}.html",
             title=f"Patient safety measures: {team}",
-            input_hash=hash_inputs(params, source, files=[team_notebook, *paths]),
+            input_hash=hash_inputs(params, source,
+                                   files=[team_notebook, *paths, *settings_files]),
             timeout=timeout, cwd=str(team_notebook.parent),
         ))
     summary = pd.DataFrame()
@@ -214,7 +228,7 @@ def _render(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SPCWarning)
             summary = collaborative_summary(data[data["team"].isin(good)], measures, rules,
-                                            targets)
+                                            targets, common["chart_settings"])
 
     per_team = summary.groupby("team").size().to_dict() if len(summary) else {}
     bar = _progress(sum(per_team.get(t, 1) for t in all_teams) + (1 if good else 0), progress)
@@ -315,6 +329,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--rules", default=DEFAULT_RULES,
                    help="signal rules: anhoej, ihi, mdc or western_electric")
     p.add_argument("--change-log", metavar="PATH", help="change/PDSA log CSV")
+    p.add_argument("--chart-settings", metavar="PATH",
+                   help="chart settings JSON saved from the explorer (each team's baseline, "
+                   "excluded points and target)")
+    p.add_argument("--target", action="append", default=[], metavar="MEASURE=VALUE",
+                   help="target for a measure for every team, overriding the catalogue, e.g. "
+                   "--target falls_per_1000_obd=5 (repeatable)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--format", default="html,ipynb",
                    help="comma-separated: html, ipynb, pdf (default html,ipynb)")
@@ -327,13 +347,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cli_render)
 
 
+def _parse_targets(items: Sequence[str]) -> dict[str, float]:
+    """``["falls_per_1000_obd=5"]`` -> ``{"falls_per_1000_obd": 5.0}``, raising on bad items."""
+    targets = {}
+    for item in items:
+        measure_id, sep, value = item.partition("=")
+        try:
+            if not sep or not measure_id.strip():
+                raise ValueError
+            targets[measure_id.strip()] = float(value)
+        except ValueError:
+            raise SPCError(f"--target {item!r}: write MEASURE=NUMBER, e.g. "
+                           "--target falls_per_1000_obd=5") from None
+    return targets
+
+
 def _cli_render(args: argparse.Namespace) -> int:
     from spc.validation import DataValidationError
 
     try:
+        targets = _parse_targets(args.target)
         result = render_collaborative(
             args.data, args.out, teams=args.teams, measures=args.measures, rules=args.rules,
-            change_log=args.change_log, workers=args.workers,
+            change_log=args.change_log, targets=targets,
+            chart_settings=args.chart_settings, workers=args.workers,
             formats=[f.strip() for f in args.format.split(",") if f.strip()],
             force=args.force, dask_scheduler=args.dask_scheduler,
             progress=not args.no_progress, overview=not args.no_overview,
