@@ -346,6 +346,9 @@ def test_cli_render_refuses_unknown_team_and_format(tmp_path, capsys) -> None:
     assert main(["render", "--out", str(tmp_path / "r"), "--format", "docx",
                  "--no-progress"]) == 2
     assert "unknown format(s) docx" in capsys.readouterr().err
+    assert main(["render", "--out", str(tmp_path / "r"), "--rules", "nhs",
+                 "--no-progress"]) == 2
+    assert "rules must be one of anhoej, ihi, mdc, western_electric" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()  # nothing written
 
 

@@ -31,6 +31,7 @@ from spc.measures import get_measure
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify
 from spc.report import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
+from spc.rules import PRESETS
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
@@ -143,28 +144,39 @@ def render_collaborative(
         raise SPCError(f"unknown format(s) {', '.join(bad_formats)}; choose from "
                        f"{', '.join(FORMATS)}")
     out = Path(out_dir)
+    # Mistakes in the arguments are refused before any worker starts or anything is written.
+    paths, all_teams, settings_files = _check_arguments(
+        data_paths, teams, measures, rules, change_log, targets, chart_settings)
     # Workers start (spawn, imports, kernel) while this process reads and checks the data.
     pool = start_pool(workers, str(team_notebook.parent)) if workers > 1 and not dask_scheduler \
         else None
     try:
-        return _render(data_paths, out, teams, measures, rules, change_log, targets,
-                       chart_settings, workers, formats, force, dask_scheduler, progress,
-                       team_notebook,
+        return _render(paths, all_teams, settings_files, out, measures, rules, targets,
+                       workers, formats, force, dask_scheduler, progress, team_notebook,
                        overview_notebook if overview else None, timeout, pool)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _render(
-    data_paths: Sequence[str | Path] | None, out: Path, teams: Sequence[str] | None,
+def _check_arguments(
+    data_paths: Sequence[str | Path] | None, teams: Sequence[str] | None,
     measures: Sequence[str] | None, rules: str, change_log: str | Path | None,
-    targets: dict[str, float] | None, chart_settings: str | Path | None, workers: int,
-    formats: Sequence[str], force: bool, dask_scheduler: str | None, progress: bool,
-    team_notebook: Path, overview_notebook: Path | None, timeout: float, pool: Any,
-) -> RenderResult:
+    targets: dict[str, float] | None, chart_settings: str | Path | None,
+) -> tuple[list[Path], list[str], list[Path]]:
+    """The data files, the teams to render and the chart settings file (if any), after
+    checking every name the user typed; raises :class:`SPCError` naming the mistake."""
+    if rules not in PRESETS:
+        raise SPCError(f"rules must be one of {', '.join(PRESETS)} (got {rules!r})")
     paths = [p.resolve() for p in data_files(data_paths, change_log)]
     all_teams = team_names(paths)
+    for measure_id in [*(measures or []), *(targets or {})]:
+        get_measure(measure_id)  # a typo fails here, naming the nearest id, not in every report
+    settings_files: list[Path] = []
+    if chart_settings:
+        settings_path = Path(chart_settings).resolve()
+        read_chart_settings(settings_path).check_teams(all_teams)
+        settings_files.append(settings_path)
     if teams:
         missing = sorted(set(teams) - set(all_teams))
         if missing:
@@ -173,13 +185,16 @@ def _render(
         all_teams = [t for t in all_teams if t in set(teams)]
     if not all_teams:
         raise SPCError("the data files name no teams; check the 'ward'/'team' column")
-    for measure_id in targets or {}:
-        get_measure(measure_id)  # a typo fails here, naming the nearest id, not in every report
-    settings_files: list[Path] = []
-    if chart_settings:
-        settings_path = Path(chart_settings).resolve()
-        read_chart_settings(settings_path).check_teams(team_names(paths))
-        settings_files.append(settings_path)
+    return paths, all_teams, settings_files
+
+
+def _render(
+    paths: list[Path], all_teams: list[str], settings_files: list[Path], out: Path,
+    measures: Sequence[str] | None, rules: str, targets: dict[str, float] | None,
+    workers: int, formats: Sequence[str], force: bool, dask_scheduler: str | None,
+    progress: bool, team_notebook: Path, overview_notebook: Path | None, timeout: float,
+    pool: Any,
+) -> RenderResult:
     from spc.validation import DataValidationError
 
     try:  # one load validates everything; only when it fails is each team checked alone
