@@ -26,7 +26,6 @@ optional.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -38,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from spc._files import write_atomic
-from spc.errors import SPCError
+from spc.errors import SPCError, did_you_mean
 
 #: The fields a measure's entry may have.
 FIELDS = ("baseline", "exclude", "target")
@@ -93,7 +92,7 @@ class ChartSettings:
         unknown = [t for t in self.teams() if t not in known]
         if unknown:
             lines = [
-                f"{self.source}, team {t!r}: not in the data files{_suggest(t, known)}; spell "
+                f"{self.source}, team {t!r}: not in the data files{did_you_mean(t, known)}; spell "
                 "it exactly as in the ward column, or remove it" for t in unknown
             ]
             raise SPCError("\n".join(lines))
@@ -181,11 +180,6 @@ def _iso(x: Any) -> str:
     return pd.Timestamp(x).strftime("%Y-%m-%d")
 
 
-def _suggest(name: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _parse_entry(
     where: str, raw: Any, problems: list[str]
 ) -> MeasureChoice | None:
@@ -200,7 +194,7 @@ def _parse_entry(
     n_before = len(problems)
     for key in raw:
         if key not in FIELDS:
-            bad(key, f"unknown field{_suggest(key, FIELDS)}; allowed: {', '.join(FIELDS)}")
+            bad(key, f"unknown field{did_you_mean(key, FIELDS)}; allowed: {', '.join(FIELDS)}")
     baseline = raw.get("baseline")
     if baseline is not None and (
         isinstance(baseline, bool) or not isinstance(baseline, int) or baseline < 1
@@ -274,7 +268,7 @@ def read_chart_settings(
         for measure, entry in entries.items():
             where = f"{label}, team {team!r}, measure {measure!r}"
             if measure not in known:
-                problems.append(f"{where}: not a measure id{_suggest(measure, known)}")
+                problems.append(f"{where}: not a measure id{did_you_mean(measure, known)}")
                 continue
             choice = _parse_entry(where, entry, problems)
             if choice is not None and not choice.is_empty():

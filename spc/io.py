@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spc.errors import SPCError, SPCWarning
+from spc.errors import SPCError, SPCWarning, did_you_mean
 from spc.measures import Measure, load_catalogue
 from spc.templates import (
     DATA_SHEET,
@@ -386,8 +386,7 @@ def _parse_rows(
                         rec[name] = text in _YES
                         continue
                 if text not in col.choices:
-                    match = difflib.get_close_matches(text, col.choices, n=1, cutoff=0.6)
-                    hint = f" (did you mean {match[0]!r}?)" if match else ""
+                    hint = did_you_mean(text, col.choices)
                     err(name, f"{value!r} is not an allowed value{hint}",
                         f"choose one of {', '.join(col.choices)}")
                     ok = False
@@ -637,8 +636,7 @@ def _apply_changes(
             if frame.empty or not rec["_ok"]:
                 continue
             if team not in teams:
-                match = difflib.get_close_matches(team, teams, n=1, cutoff=0.6)
-                hint = f" (did you mean {match[0]!r}?)" if match else ""
+                hint = did_you_mean(team, teams)
                 report.add(
                     ERROR, p.label, f"team {team!r} is not in the data files{hint}",
                     "spell the team exactly as in the ward column of the data files",
@@ -648,8 +646,7 @@ def _apply_changes(
             target = rec.get("measure")
             if target and target not in catalogue and target not in topics:
                 options = [*catalogue, *topics]
-                match = difflib.get_close_matches(target, options, n=1, cutoff=0.6)
-                hint = f" (did you mean {match[0]!r}?)" if match else ""
+                hint = did_you_mean(target, options)
                 report.add(
                     ERROR, p.label, f"{target!r} is not a measure id or topic{hint}",
                     f"use a topic ({', '.join(topics)}), a measure id, or leave it blank",
@@ -960,8 +957,7 @@ def _cli_template(args: argparse.Namespace) -> int:
             return 2
         return 0
     if args.name not in TEMPLATES:
-        match = difflib.get_close_matches(args.name, list(TEMPLATES), n=1)
-        hint = f" (did you mean {match[0]!r}?)" if match else ""
+        hint = did_you_mean(args.name, TEMPLATES)
         print(f"error: unknown template {args.name!r}{hint}; choose one of "
               f"{', '.join(TEMPLATES)}", file=sys.stderr)
         return 2

@@ -15,10 +15,9 @@ Example::
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spc.errors import SPCError, SPCWarning
+from spc.errors import SPCError, SPCWarning, did_you_mean
 
 if TYPE_CHECKING:
     from spc.chart_settings import ChartSettings
@@ -101,9 +100,6 @@ _FIELD_NAMES = [f.name for f in fields(Measure) if f.name != "id"]
 _REQUIRED = ("title", "topic", "type", "source", "chart", "improvement", "unit", "definition")
 
 
-def _suggest(name: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _check_entry(
@@ -130,7 +126,7 @@ def _check_entry(
             continue
         if key not in _FIELD_NAMES:
             allowed = ", ".join(_FIELD_NAMES)
-            bad(key, f"unknown field{_suggest(key, _FIELD_NAMES)}; allowed: {allowed}")
+            bad(key, f"unknown field{did_you_mean(key, _FIELD_NAMES)}; allowed: {allowed}")
             continue
         values[key] = val
     if base is None:
@@ -150,7 +146,7 @@ def _check_entry(
         if key in values and values[key] not in allowed:
             bad(
                 key,
-                f"{values[key]!r} is not allowed{_suggest(str(values[key]), allowed)}; "
+                f"{values[key]!r} is not allowed{did_you_mean(str(values[key]), allowed)}; "
                 f"choose one of {', '.join(allowed)}",
             )
     for key in ("numerator", "denominator", "severities"):
@@ -189,7 +185,7 @@ def _check_entry(
                 if s not in EVENT_SEVERITIES[et]:
                     bad(
                         "severities",
-                        f"{s!r} is not a severity of {et}{_suggest(s, EVENT_SEVERITIES[et])}; "
+                        f"{s!r} is not a severity of {et}{did_you_mean(s, EVENT_SEVERITIES[et])}; "
                         f"choose from {', '.join(EVENT_SEVERITIES[et])}",
                     )
     elif source in SOURCES:
@@ -262,7 +258,7 @@ def get_measure(measure_id: str, extra: str | Path | Sequence[str | Path] | None
         return catalogue[measure_id]
     except KeyError:
         raise SPCError(
-            f"unknown measure {measure_id!r}{_suggest(measure_id, catalogue)}; "
+            f"unknown measure {measure_id!r}{did_you_mean(measure_id, catalogue)}; "
             "spc.measures() lists them"
         ) from None
 
@@ -350,7 +346,7 @@ def chart_measure(
     if rows.empty:
         present = sorted(data["measure"].unique())
         raise SPCError(
-            f"the data hold no rows for measure {measure_id!r}{_suggest(measure_id, present)}; "
+            f"the data hold no rows for measure {measure_id!r}{did_you_mean(measure_id, present)}; "
             f"measures present: {', '.join(present)}"
         )
     if team is not None:
@@ -359,7 +355,7 @@ def chart_measure(
         for t in wanted:
             if t not in known:
                 raise SPCError(
-                    f"team {t!r} has no {measure_id} data{_suggest(t, known)}; teams: "
+                    f"team {t!r} has no {measure_id} data{did_you_mean(t, known)}; teams: "
                     f"{', '.join(known)}"
                 )
         rows = rows[rows["team"].isin(wanted)]
