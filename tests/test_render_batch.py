@@ -106,3 +106,24 @@ def test_dask_local_cluster(tmp_path) -> None:
                              dask_scheduler=cluster.scheduler_address)
     assert [o.status for o in outcomes] == ["rendered", "failed"]
     assert 'id="team">A</p>' in (tmp_path / outcomes[0].html).read_text()
+
+
+def test_papermill_command_line_with_the_warm_engine(tmp_path) -> None:
+    """``papermill --engine safety-spc-warm`` (the entry point) runs a notebook; importing the
+    entry point module before papermill must not be a circular import."""
+    import subprocess
+    import sys
+
+    probe = subprocess.run([sys.executable, "-c", "import spc.render.papermill_entry, papermill"],
+                           capture_output=True, text=True, check=False)
+    assert probe.returncode == 0, probe.stderr
+    papermill_exe = Path(sys.executable).parent / "papermill"
+    out = tmp_path / "out.ipynb"
+    run = subprocess.run([str(papermill_exe), "--engine", "safety-spc-warm", NOTEBOOK, str(out),
+                          "-p", "team", "Ward C", "--no-progress-bar"],
+                         capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    nb = json.loads(out.read_text())
+    html = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb["cells"]
+                   for o in c.get("outputs", []))
+    assert "<p id=team>Ward C" in html
