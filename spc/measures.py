@@ -271,8 +271,8 @@ def measures(extra: str | Path | Sequence[str | Path] | None = None) -> pd.DataF
     min_denominator, definition.
 
     >>> m = measures()
-    >>> m.loc["harm_free_percent", ["chart", "target"]].tolist()
-    ['p', 95.0]
+    >>> m.loc["harm_free_percent", "chart"], float(m.loc["harm_free_percent", "target"])
+    ('p', 95.0)
     """
     rows = [m.as_dict() for m in load_catalogue(extra).values()]
     order = [

@@ -9,7 +9,8 @@ blocks. Output: ``docs/html/<name>.html`` plus ``docs/html/index.html``.
     python -m spc.notebook_docs --fast          # n_simulations=50, for a quick check
 
 >>> from spc.notebook_docs import render_notebook          # doctest: +SKIP
->>> render_notebook(Path("notebooks/teaching/01_understanding_variation.ipynb"), Path("out"))
+>>> render_notebook(Path("notebooks/teaching/01_understanding_variation.ipynb"),
+...                 Path("out"))                               # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -318,7 +318,7 @@ def qic(
     ...                    "falls": [5, 7, 4, 6, 8, 5, 6, 4, 7, 5, 6, 9] * 2,
     ...                    "bed_days": [800] * 24})
     >>> res = spc.qic(df, x="month", y="falls", n="bed_days", chart="u", multiply=1000)
-    >>> round(res.data["cl"].iloc[0], 3)
+    >>> float(round(res.data["cl"].iloc[0], 3))
     7.5
     """
     if not isinstance(data, pd.DataFrame):
