@@ -166,8 +166,9 @@ def default_settings(
     :class:`~spc.chart_settings.ChartSettings` or a file path). Keyword ``changes`` replace
     fields (e.g. ``chart="i"``).
 
-    >>> s = default_settings(spc.load_example(), "AVN-ELM", "falls_per_1000_obd")  # doctest: +SKIP
-    >>> s.chart, s.improvement                                                     # doctest: +SKIP
+    >>> import spc
+    >>> s = default_settings(spc.load_example(), "AVN-ELM", "falls_per_1000_obd")
+    >>> s.chart, s.improvement
     ('u', 'decrease')
     """
     teams = teams_of(data)

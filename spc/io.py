@@ -888,8 +888,9 @@ def load_example(name: str = "collaborative") -> pd.DataFrame:
     (e.g. ``"events.csv"``) loads just that file. The example has gaps on purpose, so no
     warning is emitted; the report is in ``frame.attrs["report"]``.
 
-    >>> df = spc.load_example()                                       # doctest: +SKIP
-    >>> df["team"].nunique()                                          # doctest: +SKIP
+    >>> import spc
+    >>> df = spc.load_example()
+    >>> df["team"].nunique()
     12
     """
     folder = example_dir()

@@ -325,9 +325,11 @@ def chart_measure(
     own baseline, exclusions and target. Any ``**overrides`` are passed to :func:`spc.qic` and
     win (e.g. ``chart="run"``), except that a team's own target beats an overriding one.
 
-    >>> df = spc.load_example()                                    # doctest: +SKIP
-    >>> res = chart_measure(df, "falls_per_1000_obd", team="AVN-ELM")  # doctest: +SKIP
-    >>> res.summary()                                              # doctest: +SKIP
+    >>> import spc
+    >>> df = spc.load_example()
+    >>> res = chart_measure(df, "falls_per_1000_obd", team="AVN-ELM")
+    >>> res.options["chart"], len(res.data)
+    ('u', 36)
     """
     from spc.qic import qic
 
