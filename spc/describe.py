@@ -125,9 +125,13 @@ def describe_frame(
     if facet is not None:
         head += f", {facet_title(facet)}"
     n_pts = len(rows)
-    adj = f"{pword}ly " if pword and pword != "day" else ("daily " if pword == "day" else "")
+    if chart in ("t", "g"):  # one point per event, on the event's date: not a daily series
+        pword, counted = "event", f"{n_pts} points (one per event)"
+    else:
+        adj = f"{pword}ly " if pword and pword != "day" else ("daily " if pword == "day" else "")
+        counted = f"{n_pts} {adj}points"
     head += (
-        f": {n_pts} {adj}points from {fmt_x(rows['x'].iloc[0], period)} "
+        f": {counted} from {fmt_x(rows['x'].iloc[0], period)} "
         f"to {fmt_x(rows['x'].iloc[-1], period)}."
     )
     sentences = [head]

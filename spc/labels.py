@@ -152,17 +152,28 @@ def fmt_num(value: float | None) -> str:
 
 def period_of(x: pd.Series) -> str | None:
     """Guess the period of a date series: ``"week"``, ``"month"``, ``"quarter"``, ``"year"``,
-    ``"day"`` or ``None`` (not dates, or fewer than two distinct dates)."""
+    ``"day"`` or ``None`` (not dates, or fewer than two distinct dates).
+
+    >>> period_of(pd.Series(pd.date_range("2024-01-01", periods=6, freq="MS")))
+    'month'
+    >>> period_of(pd.Series(pd.to_datetime(["2024-01-03", "2024-02-20", "2024-04-02"])))
+    'day'
+    """
     if not pd.api.types.is_datetime64_any_dtype(x):
         return None
     uniq = pd.Series(pd.unique(x.dropna())).sort_values()
     if len(uniq) < 2:
         return None
     step = uniq.diff().dropna().dt.total_seconds().median() / 86400.0
+    # Periods are aligned (every week on one weekday, every month on one day of the month);
+    # irregular dates such as the events of a T or G chart are days, whatever their spacing.
+    same_day_of_month = uniq.dt.day.nunique() == 1 or bool(uniq.dt.is_month_end.all())
     if step < 3:
         return "day"
     if step < 15:
-        return "week"
+        return "week" if uniq.dt.day_of_week.nunique() == 1 else "day"
+    if not same_day_of_month:
+        return "day"
     if step < 45:
         return "month"
     if step < 120:

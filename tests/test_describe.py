@@ -63,3 +63,15 @@ def test_phases_and_targets_are_described() -> None:
     text = res.describe()
     assert "2 phases" in text and "Jan 2023 (12 points)" in text
     assert "Target 2" in text
+
+
+def test_event_charts_speak_of_events_not_days() -> None:
+    """A T chart has one point per event on its date: not a daily series, and the dates are
+    days (12 Mar 2024), not months."""
+    dates = pd.to_datetime(["2023-01-09", "2023-03-20", "2023-04-02", "2023-07-14",
+                            "2023-08-30", "2023-11-03", "2024-01-22", "2024-03-12"])
+    df = pd.DataFrame({"date": dates, "days": np.r_[30, dates.to_series().diff().dt.days[1:]]})
+    text = spc.describe(spc.qic(df, x="date", y="days", chart="t"))
+    assert "8 points (one per event) from 9 Jan 2023 to 12 Mar 2024" in text
+    assert "event-to-event ups and downs are noise" in text and "single events" in text
+    assert "daily" not in text

@@ -206,6 +206,44 @@ def test_small_multiples(wards: int) -> None:
     assert len(fig.legends) == 1  # one shared legend
 
 
+def _rare_events(seed: int, n_events: int) -> pd.DataFrame:
+    """Irregular event dates (days between falls with harm) for one ward."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(90, n_events).round() + 1
+    dates = pd.Timestamp("2021-04-03") + pd.to_timedelta(gaps.cumsum(), unit="D")
+    return pd.DataFrame({"date": dates, "days": gaps})
+
+
+def test_t_chart_of_few_events_keeps_the_data_readable() -> None:
+    """Four events: the upper limit is many times the data. The y axis stops above the data
+    and says where the limit is, instead of squashing the points onto the axis."""
+    res = spc.qic(_rare_events(1, 4), x="date", y="days", chart="t")
+    d = res.data
+    assert d["ucl"].max() > 2.5 * d["y"].max()  # the situation this test is about
+    ax = plot(res)
+    assert ax.get_ylim()[1] < d["ucl"].max() and ax.get_ylim()[1] > d["y"].max()
+    off = [t for t in ax.texts if t.get_gid() == "ucl_off_scale"]
+    assert len(off) == 1 and f"{d['ucl'].max():,.4g}" in off[0].get_text()
+    assert np.allclose(drawn_y(ax, "ucl"), np.unique(np.round(d["ucl"].dropna(), 9)))
+    assert ax.get_xlabel() == "Date of event"
+    # many events: limits within reach, nothing off the scale
+    ax = plot(spc.qic(_rare_events(1, 40), x="date", y="days", chart="t"))
+    assert not [t for t in ax.texts if t.get_gid() == "ucl_off_scale"]
+
+
+def test_small_multiples_of_event_dates_share_one_calendar() -> None:
+    frames = [_rare_events(s, 4 + 2 * s).assign(ward=f"W{s}") for s in range(6)]
+    res = spc.qic(pd.concat(frames), x="date", y="days", chart="t", facet="ward")
+    fig = plot_facets(res, ncols=3)
+    panels = [a for a in fig.axes if title(a)]
+    assert len({a.get_xlim() for a in panels}) == 1
+    ticks = {tuple(a.get_xticks()) for a in panels}
+    assert len(ticks) == 1 and 2 <= len(next(iter(ticks))) <= 5  # same, few, readable ticks
+    fig.canvas.draw()
+    labels = [t.get_text() for t in panels[-1].get_xticklabels()]
+    assert all(len(text) <= 4 for text in labels), labels  # years, not crowded months
+
+
 def test_funnel_plot_marks_and_labels_outliers() -> None:
     df = pd.DataFrame({"team": [f"T{i}" for i in range(10)] + ["High"],
                        "falls": [5, 6, 4, 5, 7, 5, 6, 4, 5, 6, 30],

@@ -99,6 +99,14 @@ def _set_date_ticks(ax: Axes, xs: np.ndarray, period: str | None, compact: bool)
             return f"Q{(d.month - 1) // 3 + 1}\n{d.year}"
 
         fmt = ticker.FuncFormatter(_q)
+    elif span_days > 120:
+        # Days or weeks over many months (e.g. the event dates of a T chart): month or year
+        # ticks as for monthly data, so compact panels do not crowd.
+        months = span_days / 30.4
+        step = next((s for s in (1, 2, 3, 4, 6, 12, 24) if months / s <= max_ticks), 36)
+        loc = mdates.YearLocator(step // 12) if step >= 12 else \
+            mdates.MonthLocator(bymonth=range(1, 13, step))
+        fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
     else:
         loc = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
         fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
@@ -317,6 +325,8 @@ def _default_title(options: Mapping[str, Any], key: object) -> str:
 
 def _x_label(rows: pd.DataFrame, options: Mapping[str, Any]) -> str:
     period = period_of(rows["x"])
+    if period == "day" and options.get("chart") in ("t", "g"):
+        return "Date of event"
     if period:
         return period.capitalize() + ("" if period == "day" else " (start)")
     return humanise(options.get("x")).capitalize() or "Subgroup"
@@ -451,7 +461,7 @@ def draw_chart(
     pad = 0.6 * spacing
     if len(xs):
         ax.set_xlim(np.nanmin(xs) - pad, np.nanmax(xs) + pad)
-    _y_axis(ax, rows, options)
+    _y_axis(ax, rows, options, compact)
     if annotations is not None:
         handles.update(_annotate(ax, rows, options, annotations, kind, compact))
     if icons:
@@ -467,7 +477,12 @@ def _point_label(cat: str, col: str) -> str:
     return f"{_COLOUR_LABEL[col]}: {_SIGNAL_LABEL[cat]}"
 
 
-def _y_axis(ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any]) -> None:
+#: An upper limit this many times above everything else is drawn off the scale (labelled).
+OFF_SCALE_FACTOR = 2.5
+
+
+def _y_axis(ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any],
+            compact: bool = False) -> None:
     vals = pd.concat([rows[c] for c in ("y", "cl", "lcl", "ucl", "target") if c in rows])
     vals = vals[np.isfinite(vals.to_numpy(float))]
     if len(vals) and vals.min() >= 0:
@@ -475,10 +490,35 @@ def _y_axis(ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any]) -> None:
         if lo < 0:
             # rates, counts and proportions cannot be negative: do not show negative space
             ax.set_ylim(0, hi)
+    _upper_limit_off_scale(ax, rows, compact)
     if unit_label(options) == "%":
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=100, decimals=None))
     else:
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.4g}"))
+
+
+def _upper_limit_off_scale(ax: Axes, rows: pd.DataFrame, compact: bool) -> None:
+    """With few points (a T chart of rare events, a u chart month with tiny bed days) the upper
+    limit can be many times the data, squashing them into the bottom of the chart. Then the
+    y axis stops above the data and the limit is labelled at the top instead."""
+    if "ucl" not in rows:
+        return
+    ucl = rows["ucl"].to_numpy(float)
+    others = pd.concat([rows[c] for c in ("y", "cl", "lcl", "target") if c in rows])
+    others = others.to_numpy(float)
+    others = others[np.isfinite(others)]
+    if not np.isfinite(ucl).any() or not len(others) or others.max() <= 0:
+        return
+    top = others.max()
+    highest = np.nanmax(ucl)
+    if highest <= OFF_SCALE_FACTOR * top:
+        return
+    lo, _hi = ax.get_ylim()
+    ax.set_ylim(lo, 1.3 * top)
+    text = f"\u2191 upper limit {highest:,.4g}" if compact else \
+        f"\u2191 upper limit up to {highest:,.4g} (off the scale)"
+    ax.text(0.99, 0.98, text, transform=ax.transAxes, ha="right", va="top",
+            fontsize=6 if compact else 7, color=COLOURS["limit"], gid="ucl_off_scale")
 
 
 def _annotation_rows(
@@ -667,8 +707,11 @@ def plot_facets(
             ax.remove()
         kinds = {x_numeric(rows)[1] for _, rows in groups}
         if kinds == {"date"}:
+            # one calendar for every panel: same limits, same ticks
+            period = period_of(res.data["x"])
             for i, ax in enumerate(flat[:n]):
                 ax.set_xlim(xmin, xmax)
+                _set_date_ticks(ax, np.array([xmin, xmax]), period, compact=True)
                 # tick labels only where no panel sits below (bottom row or above a gap)
                 if i + ncols < n:
                     ax.tick_params(labelbottom=False)
