@@ -28,6 +28,7 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check spc tests benchmarks
+	$(BIN)/ruff format --check spc tests benchmarks
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

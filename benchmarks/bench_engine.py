@@ -23,8 +23,8 @@ import pandas as pd
 
 import spc
 
-BENCH_FILE = Path(__file__).resolve().parents[2] / "shared" / "refcases" / "bench" / (
-    "falls_2000x60.csv.gz"
+BENCH_FILE = (
+    Path(__file__).resolve().parents[2] / "shared" / "refcases" / "bench" / ("falls_2000x60.csv.gz")
 )
 ROUNDS = 5
 
@@ -40,8 +40,14 @@ def load() -> pd.DataFrame:
     base = rng.uniform(3, 7, 2000) / 1000
     bed_days = np.round(rng.uniform(600, 900, 120000))
     rate = np.repeat(base, 60) * np.tile(np.where(np.arange(60) < 36, 1.0, 0.8), 2000)
-    return pd.DataFrame({"ward": np.repeat(wards, 60), "month": np.tile(months, 2000),
-                         "bed_days": bed_days, "falls": rng.poisson(bed_days * rate)})
+    return pd.DataFrame(
+        {
+            "ward": np.repeat(wards, 60),
+            "month": np.tile(months, 2000),
+            "bed_days": bed_days,
+            "falls": rng.poisson(bed_days * rate),
+        }
+    )
 
 
 def per_ward_u_chart(one: pd.DataFrame) -> pd.DataFrame:
@@ -57,9 +63,16 @@ def per_ward_u_chart(one: pd.DataFrame) -> pd.DataFrame:
     for a, b in itertools.pairwise(side):
         current = current + 1 if a == b else 1
         longest = max(longest, current)
-    return pd.DataFrame({"y": y * 1000, "cl": cl * 1000, "ucl": (cl + 3 * sigma) * 1000,
-                         "lcl": np.maximum(cl - 3 * sigma, 0) * 1000,
-                         "longest_run": longest, "n_crossings": runs - 1})
+    return pd.DataFrame(
+        {
+            "y": y * 1000,
+            "cl": cl * 1000,
+            "ucl": (cl + 3 * sigma) * 1000,
+            "lcl": np.maximum(cl - 3 * sigma, 0) * 1000,
+            "longest_run": longest,
+            "n_crossings": runs - 1,
+        }
+    )
 
 
 def timed(func, rounds: int = ROUNDS) -> float:
@@ -77,17 +90,31 @@ def main() -> None:
     warnings.simplefilter("ignore", spc.SPCWarning)
 
     def u_chart() -> None:
-        spc.qic(df, x="month", y="falls", n="bed_days", chart="u", facet="ward",
-                multiply=1000, rules="anhoej", improvement="decrease")
+        spc.qic(
+            df,
+            x="month",
+            y="falls",
+            n="bed_days",
+            chart="u",
+            facet="ward",
+            multiply=1000,
+            rules="anhoej",
+            improvement="decrease",
+        )
 
     def mdc_chart() -> None:
-        spc.qic(with_rates, x="month", y="rate", chart="i", facet="ward", rules="mdc",
-                improvement="decrease")
+        spc.qic(
+            with_rates,
+            x="month",
+            y="rate",
+            chart="i",
+            facet="ward",
+            rules="mdc",
+            improvement="decrease",
+        )
 
     def baseline() -> None:
-        df.groupby("ward", group_keys=True)[["month", "falls", "bed_days"]].apply(
-            per_ward_u_chart
-        )
+        df.groupby("ward", group_keys=True)[["month", "falls", "bed_days"]].apply(per_ward_u_chart)
 
     u_time = timed(u_chart)
     mdc_time = timed(mdc_chart)

@@ -31,8 +31,13 @@ def falls(seed: int, ward: str | None = None) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = rng.integers(600, 900, 60)
     rate = np.r_[np.full(36, 0.007), np.full(24, 0.004)]
-    df = pd.DataFrame({"month": pd.date_range("2019-01-01", periods=60, freq="MS"),
-                       "falls": rng.poisson(n * rate), "bed_days": n})
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range("2019-01-01", periods=60, freq="MS"),
+            "falls": rng.poisson(n * rate),
+            "bed_days": n,
+        }
+    )
     return df.assign(ward=ward) if ward else df
 
 
@@ -48,14 +53,32 @@ def median_time(func) -> float:
 
 def main() -> None:
     warnings.simplefilter("ignore", spc.SPCWarning)
-    one = spc.qic(falls(3), x="month", y="falls", n="bed_days", chart="u", multiply=1000,
-                  part=[pd.Timestamp("2022-01-01")], improvement="decrease", target=4)
-    notes = [(pd.Timestamp("2021-06-01"), "PDSA 1: safety huddles"),
-             (pd.Timestamp("2022-01-01"), "PDSA 2: bay tagging"),
-             (pd.Timestamp("2022-09-01"), "PDSA 3: lying and standing blood pressure")]
-    many = spc.qic(pd.concat([falls(s, f"Ward {s:02d}") for s in range(12)]), x="month",
-                   y="falls", n="bed_days", chart="u", multiply=1000, facet="ward",
-                   improvement="decrease")
+    one = spc.qic(
+        falls(3),
+        x="month",
+        y="falls",
+        n="bed_days",
+        chart="u",
+        multiply=1000,
+        part=[pd.Timestamp("2022-01-01")],
+        improvement="decrease",
+        target=4,
+    )
+    notes = [
+        (pd.Timestamp("2021-06-01"), "PDSA 1: safety huddles"),
+        (pd.Timestamp("2022-01-01"), "PDSA 2: bay tagging"),
+        (pd.Timestamp("2022-09-01"), "PDSA 3: lying and standing blood pressure"),
+    ]
+    many = spc.qic(
+        pd.concat([falls(s, f"Ward {s:02d}") for s in range(12)]),
+        x="month",
+        y="falls",
+        n="bed_days",
+        chart="u",
+        multiply=1000,
+        facet="ward",
+        improvement="decrease",
+    )
 
     def ours() -> None:
         save(plot(one, annotations=notes), io.BytesIO(), format="png", close=True)
@@ -72,10 +95,14 @@ def main() -> None:
     t_ours, t_bare, t_facets = median_time(ours), median_time(bare), median_time(facets)
     print(f"plot benchmark (median of {ROUNDS}, PNG at 100 dpi)")
     print(f"  bare matplotlib line plot, 60 points:           {t_bare * 1000:7.1f} ms")
-    print(f"  spc.plot u chart, signals + 3 annotations:      {t_ours * 1000:7.1f} ms"
-          f"  ({t_ours / t_bare:.2f}x bare; goal < 3x)")
-    print(f"  spc.plot_facets, 12 wards x 60 months:          {t_facets * 1000:7.1f} ms"
-          f"  ({t_facets / t_bare:.2f}x bare)")
+    print(
+        f"  spc.plot u chart, signals + 3 annotations:      {t_ours * 1000:7.1f} ms"
+        f"  ({t_ours / t_bare:.2f}x bare; goal < 3x)"
+    )
+    print(
+        f"  spc.plot_facets, 12 wards x 60 months:          {t_facets * 1000:7.1f} ms"
+        f"  ({t_facets / t_bare:.2f}x bare)"
+    )
 
 
 if __name__ == "__main__":

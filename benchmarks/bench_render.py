@@ -35,8 +35,11 @@ def make_data(folder: Path, teams: int) -> tuple[list[Path], list[str]]:
         rows = list(csv.DictReader(fh))
     base = sorted({r["ward"] for r in rows})
     names = [f"{w}-{k}" for k in range(1, 1 + -(-teams // len(base))) for w in base][:teams]
-    extra = [{**r, "ward": f"{r['ward']}-{k}", "trust": "Benchmark"}
-             for k in range(1, 1 + -(-teams // len(base))) for r in rows]
+    extra = [
+        {**r, "ward": f"{r['ward']}-{k}", "trust": "Benchmark"}
+        for k in range(1, 1 + -(-teams // len(base)))
+        for r in rows
+    ]
     out = folder / "ward-monthly-bench.csv"
     with open(out, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -51,22 +54,45 @@ def naive_loop(paths: list[Path], teams: list[str], out: Path) -> float:
     for team in teams:
         nb = out / f"{team}.ipynb"
         subprocess.run(
-            [str(bin_dir / "papermill"), str(TEAM_NOTEBOOK), str(nb), "--log-level", "ERROR",
-             "-r", "team", team, "-y", f"data_paths: {[str(p) for p in paths]}",
-             "-y", f"measures: {MEASURES}", "--cwd", str(TEAM_NOTEBOOK.parent)],
-            check=True, capture_output=True,
+            [
+                str(bin_dir / "papermill"),
+                str(TEAM_NOTEBOOK),
+                str(nb),
+                "--log-level",
+                "ERROR",
+                "-r",
+                "team",
+                team,
+                "-y",
+                f"data_paths: {[str(p) for p in paths]}",
+                "-y",
+                f"measures: {MEASURES}",
+                "--cwd",
+                str(TEAM_NOTEBOOK.parent),
+            ],
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
             [str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
     return time.perf_counter() - start
 
 
 def batch(paths: list[Path], teams: list[str], out: Path, overview: bool = True) -> float:
     start = time.perf_counter()
-    result = render_collaborative(paths, out, teams=teams, measures=MEASURES, workers=2,
-                                  progress=False, force=True, overview=overview)
+    result = render_collaborative(
+        paths,
+        out,
+        teams=teams,
+        measures=MEASURES,
+        workers=2,
+        progress=False,
+        force=True,
+        overview=overview,
+    )
     assert not result.failed, [o.error for o in result.failed]
     return time.perf_counter() - start
 
@@ -84,13 +110,19 @@ def main(argv: list[str] | None = None) -> None:
         ours_all = batch(paths, teams, folder / "batch-all")
     n = len(teams)
     print(f"render benchmark: {n} teams, {len(MEASURES)}-chart team report, 2 cores")
-    print(f"  (a) papermill CLI + nbconvert CLI loop: {naive:7.1f} s  "
-          f"{n / naive:6.2f} reports/s  ({naive / n:.2f} s/report)")
-    print(f"  (b) safety-spc render (2 workers):      {ours:7.1f} s  "
-          f"{n / ours:6.2f} reports/s  ({ours / n:.2f} s/report; --no-overview, same work)")
+    print(
+        f"  (a) papermill CLI + nbconvert CLI loop: {naive:7.1f} s  "
+        f"{n / naive:6.2f} reports/s  ({naive / n:.2f} s/report)"
+    )
+    print(
+        f"  (b) safety-spc render (2 workers):      {ours:7.1f} s  "
+        f"{n / ours:6.2f} reports/s  ({ours / n:.2f} s/report; --no-overview, same work)"
+    )
     print(f"  speed-up (b) over (a): {naive / ours:5.1f}x")
-    print(f"  (c) safety-spc render with the overview, index and summary too: {ours_all:.1f} s "
-          f"({naive / ours_all:.1f}x over (a))")
+    print(
+        f"  (c) safety-spc render with the overview, index and summary too: {ours_all:.1f} s "
+        f"({naive / ours_all:.1f}x over (a))"
+    )
 
 
 if __name__ == "__main__":

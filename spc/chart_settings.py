@@ -93,7 +93,8 @@ class ChartSettings:
         if unknown:
             lines = [
                 f"{self.source}, team {t!r}: not in the data files{did_you_mean(t, known)}; spell "
-                "it exactly as in the ward column, or remove it" for t in unknown
+                "it exactly as in the ward column, or remove it"
+                for t in unknown
             ]
             raise SPCError("\n".join(lines))
 
@@ -143,7 +144,8 @@ class ChartSettings:
         if any(c.target is not None for c in chosen.values()):
             default = math.nan if base_target is None else float(base_target)
             out["target"] = {
-                t: c.target if (c := chosen.get(t)) is not None and c.target is not None
+                t: c.target
+                if (c := chosen.get(t)) is not None and c.target is not None
                 else default
                 for t in teams
             }
@@ -165,7 +167,8 @@ class ChartSettings:
         """The settings as written to the file, sorted by team and measure."""
         return {
             t: {m: self.choices[t][m].as_json() for m in sorted(self.choices[t])}
-            for t in sorted(self.choices) if self.choices[t]
+            for t in sorted(self.choices)
+            if self.choices[t]
         }
 
     def __bool__(self) -> bool:
@@ -180,9 +183,7 @@ def _iso(x: Any) -> str:
     return pd.Timestamp(x).strftime("%Y-%m-%d")
 
 
-def _parse_entry(
-    where: str, raw: Any, problems: list[str]
-) -> MeasureChoice | None:
+def _parse_entry(where: str, raw: Any, problems: list[str]) -> MeasureChoice | None:
     """One measure's entry, appending a problem (naming the field) for anything wrong."""
 
     def bad(fieldname: str, msg: str) -> None:
@@ -199,8 +200,11 @@ def _parse_entry(
     if baseline is not None and (
         isinstance(baseline, bool) or not isinstance(baseline, int) or baseline < 1
     ):
-        bad("baseline", f"{baseline!r} is not a whole number of points of 1 or more "
-            "(use null for no frozen baseline)")
+        bad(
+            "baseline",
+            f"{baseline!r} is not a whole number of points of 1 or more "
+            "(use null for no frozen baseline)",
+        )
     exclude: list[pd.Timestamp] = []
     raw_exclude = raw.get("exclude", [])
     if not isinstance(raw_exclude, list):
@@ -212,7 +216,7 @@ def _parse_entry(
                 raise ValueError
             exclude.append(pd.Timestamp(pd.to_datetime(item, format="%Y-%m-%d")))
         except ValueError:
-            bad("exclude", f"{item!r} is not a date written YYYY-MM-DD (e.g. \"2023-08-01\")")
+            bad("exclude", f'{item!r} is not a date written YYYY-MM-DD (e.g. "2023-08-01")')
     target = raw.get("target")
     if target is not None and (
         isinstance(target, bool) or not isinstance(target, int | float) or not math.isfinite(target)

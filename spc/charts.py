@@ -382,11 +382,7 @@ def ip_limits(ci: ChartInput) -> ChartLimits:
     rows = np.flatnonzero(every)
     pair = seg[rows[1:]] == seg[rows[:-1]]
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = (
-            math.sqrt(math.pi / 2)
-            * np.abs(np.diff(ci.y))
-            / np.sqrt(1 / n[:-1] + 1 / n[1:])
-        )[pair]
+        s = (math.sqrt(math.pi / 2) * np.abs(np.diff(ci.y)) / np.sqrt(1 / n[:-1] + 1 / n[1:]))[pair]
     s_seg = seg[1:][pair]
     all_s = np.ones(s.size, dtype=bool)
     mean_s = seg_nanmean(s, s_seg, nseg, all_s)

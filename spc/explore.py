@@ -232,39 +232,57 @@ def chart_note(measure: str | Mapping[str, Any], chart: str) -> str | None:
         return None
     if events:
         if chart in NEEDS_N or chart == "c":
-            return (f"A {chart.upper()} chart needs counts and denominators, but {title.lower()} "
-                    "are days between events with no denominator, so it cannot be drawn. Use the "
-                    "T chart (or a run chart).")
+            return (
+                f"A {chart.upper()} chart needs counts and denominators, but {title.lower()} "
+                "are days between events with no denominator, so it cannot be drawn. Use the "
+                "T chart (or a run chart)."
+            )
         if chart in ("i", "ip", "g"):
-            return (f"The T chart transforms the days so their skew does not distort the limits; "
-                    f"an {chart.upper()} chart of raw days between events has limits that are "
-                    "too narrow at the bottom and too wide at the top.")
+            return (
+                f"The T chart transforms the days so their skew does not distort the limits; "
+                f"an {chart.upper()} chart of raw days between events has limits that are "
+                "too narrow at the bottom and too wide at the top."
+            )
     if chart in PROPORTION_CHARTS and default in RATE_CHARTS:
-        return (f"A P chart is for proportions (a part of a whole, such as patients assessed "
-                f"out of patients admitted), but {title.lower()} is a rate: events per unit of "
-                "exposure, not a part of it. Use a U chart, which is built for rates.")
+        return (
+            f"A P chart is for proportions (a part of a whole, such as patients assessed "
+            f"out of patients admitted), but {title.lower()} is a rate: events per unit of "
+            "exposure, not a part of it. Use a U chart, which is built for rates."
+        )
     if chart in RATE_CHARTS and default in PROPORTION_CHARTS:
-        return (f"A U chart is for rates, but {title.lower()} is a proportion (each counted "
-                "patient or fall is one of the denominator). Use a P chart: its limits use the "
-                "binomial spread, which a U chart overstates.")
+        return (
+            f"A U chart is for rates, but {title.lower()} is a proportion (each counted "
+            "patient or fall is one of the denominator). Use a P chart: its limits use the "
+            "binomial spread, which a U chart overstates."
+        )
     if chart == "c" and default in NEEDS_N:
-        return ("A C chart plots raw counts and assumes the same exposure every month. Bed days "
-                "and admissions vary, so the counts are not comparable; the rate chart (U or P) "
-                "allows for that.")
+        return (
+            "A C chart plots raw counts and assumes the same exposure every month. Bed days "
+            "and admissions vary, so the counts are not comparable; the rate chart (U or P) "
+            "allows for that."
+        )
     if chart in ("t", "g"):
-        return (f"T and G charts are for time or cases between rare events (one point per "
-                f"event); {title.lower()} is a monthly value, so use the {default.upper()} chart.")
+        return (
+            f"T and G charts are for time or cases between rare events (one point per "
+            f"event); {title.lower()} is a monthly value, so use the {default.upper()} chart."
+        )
     if chart in ("xbar", "s"):
-        return ("X-bar and S charts need several measurements in each subgroup; here each month "
-                "has one value, so the S chart is empty and the X-bar limits are not meaningful.")
+        return (
+            "X-bar and S charts need several measurements in each subgroup; here each month "
+            "has one value, so the S chart is empty and the X-bar limits are not meaningful."
+        )
     if chart == "mr":
         return "A moving range chart shows month-to-month change; read it next to the I chart."
     if chart in ("i", "ip") and default in NEEDS_N:
-        return (f"An I chart works for most data but ignores the denominators; the "
-                f"{default.upper()} chart uses them and is usually the better choice.")
+        return (
+            f"An I chart works for most data but ignores the denominators; the "
+            f"{default.upper()} chart uses them and is usually the better choice."
+        )
     if chart in ("pp", "up"):
-        return ("Laney's P' and U' charts are for very large denominators, where ordinary limits "
-                "are too narrow; with ward-sized numbers the ordinary chart is usually right.")
+        return (
+            "Laney's P' and U' charts are for very large denominators, where ordinary limits "
+            "are too narrow; with ward-sized numbers the ordinary chart is usually right."
+        )
     return None
 
 
@@ -359,8 +377,11 @@ def draw(outcome: ExploreOutcome, ax: Any = None) -> Figure:
         raise SPCError(outcome.error or "no chart to draw")
     xs = set(outcome.result.data["x"])
     # short labels: the legend sits under the chart and long change texts would be cut off
-    ann = [(x, t if len(t) <= 34 else t[:33].rstrip() + "…")
-           for x, t in annotations_of(outcome.settings) if x in xs]
+    ann = [
+        (x, t if len(t) <= 34 else t[:33].rstrip() + "…")
+        for x, t in annotations_of(outcome.settings)
+        if x in xs
+    ]
     ax = plot(outcome.result, ax=ax, title=outcome.title, annotations=ann or None)
     return ax.figure
 
@@ -389,16 +410,21 @@ class WhatIf:
     new_signals_elsewhere: int = 0
 
 
-def _next_row(
-    rows: pd.DataFrame, m: Mapping[str, Any], value: float
-) -> dict[str, Any]:
+def _next_row(rows: pd.DataFrame, m: Mapping[str, Any], value: float) -> dict[str, Any]:
     """A hypothetical next row of the tidy frame for ``value`` (in the plotted unit)."""
     last = rows.iloc[-1]
     if str(m.get("source")) == "events":
         # days-between measures: the next event happens ``value`` days after the last one
         x = pd.Timestamp(last["period"]) + pd.Timedelta(days=float(value))
-        return {**last.to_dict(), "period": x, "numerator": value, "denominator": np.nan,
-                "value": value, "annotation": "", "phase_start": False}
+        return {
+            **last.to_dict(),
+            "period": x,
+            "numerator": value,
+            "denominator": np.nan,
+            "value": value,
+            "annotation": "",
+            "phase_start": False,
+        }
     x = pd.Timestamp(last["period"]) + pd.DateOffset(months=1)
     if m.get("denominator"):
         # a typical month's exposure (median of the last 12) carries the hypothetical rate
@@ -406,8 +432,15 @@ def _next_row(
         num = float(value) * den / float(m["multiplier"] or 1)
     else:
         den, num = np.nan, float(value)
-    return {**last.to_dict(), "period": x, "numerator": num, "denominator": den, "value": value,
-            "annotation": "", "phase_start": False}
+    return {
+        **last.to_dict(),
+        "period": x,
+        "numerator": num,
+        "denominator": den,
+        "value": value,
+        "annotation": "",
+        "phase_start": False,
+    }
 
 
 def what_if(data: pd.DataFrame, settings: ExploreSettings, value: float) -> WhatIf:
@@ -458,11 +491,20 @@ def what_if(data: pd.DataFrame, settings: ExploreSettings, value: float) -> What
             lim = f", inside the limits {fmt_num(last['lcl'])} to {fmt_num(last['ucl'])}"
         msg = f"No: {shown} in {when} would be common cause variation{lim}."
     if elsewhere > 0:
-        msg += (f" It would also make {elsewhere} earlier point(s) part of a signal "
-                "(e.g. completing a run).")
-    return WhatIf(value=value, x=pd.Timestamp(last["x"]), signal=signal, rules=fired,
-                  point_type=kind, message=msg, result=after.result,
-                  new_signals_elsewhere=max(elsewhere, 0))
+        msg += (
+            f" It would also make {elsewhere} earlier point(s) part of a signal "
+            "(e.g. completing a run)."
+        )
+    return WhatIf(
+        value=value,
+        x=pd.Timestamp(last["x"]),
+        signal=signal,
+        rules=fired,
+        point_type=kind,
+        message=msg,
+        result=after.result,
+        new_signals_elsewhere=max(elsewhere, 0),
+    )
 
 
 # ---------------------------------------------------------------------------- export
@@ -494,14 +536,16 @@ def changes_frame(settings: ExploreSettings) -> pd.DataFrame:
             texts = [DEFAULT_PHASE_NOTE]
         for i, text in enumerate(texts):
             cycle, change = _split_note(text)
-            rows.append({
-                "team": settings.team,
-                "date": pd.Timestamp(x).strftime("%Y-%m-%d"),
-                "change": change,
-                "cycle": cycle,
-                "measure": settings.measure,
-                "new_phase": "yes" if x in starts and i == 0 else "no",
-            })
+            rows.append(
+                {
+                    "team": settings.team,
+                    "date": pd.Timestamp(x).strftime("%Y-%m-%d"),
+                    "change": change,
+                    "cycle": cycle,
+                    "measure": settings.measure,
+                    "new_phase": "yes" if x in starts and i == 0 else "no",
+                }
+            )
     return pd.DataFrame(rows, columns=list(CHANGES_COLUMNS))
 
 
@@ -531,8 +575,11 @@ def write_settings(settings: ExploreSettings, path: str | os.PathLike[str]) -> P
     """
     catalogue_target = _catalogue_row(settings.measure)["target"]
     own_target = settings.target
-    if own_target is not None and not pd.isna(catalogue_target) and \
-            np.isclose(own_target, float(catalogue_target)):
+    if (
+        own_target is not None
+        and not pd.isna(catalogue_target)
+        and np.isclose(own_target, float(catalogue_target))
+    ):
         own_target = None
     choice = MeasureChoice(
         baseline=settings.baseline or None,
@@ -552,10 +599,22 @@ class StaticView:
     summary: pd.DataFrame | None
 
 
-SUMMARY_COLUMNS = ("part", "n", "cl", "a_lcl", "a_ucl", "longest_run", "longest_run_max",
-                   "n_crossings", "n_crossings_min", "common_cause",
-                   "special_cause_improvement", "special_cause_concern", "variation_type",
-                   "assurance_type")
+SUMMARY_COLUMNS = (
+    "part",
+    "n",
+    "cl",
+    "a_lcl",
+    "a_ucl",
+    "longest_run",
+    "longest_run_max",
+    "n_crossings",
+    "n_crossings_min",
+    "common_cause",
+    "special_cause_improvement",
+    "special_cause_concern",
+    "variation_type",
+    "assurance_type",
+)
 
 
 def summary_table(outcome: ExploreOutcome) -> pd.DataFrame | None:
@@ -631,8 +690,11 @@ def _load_data(data: pd.DataFrame | str | os.PathLike[str] | Sequence[Any] | Non
 
 def _paths(spec: str | os.PathLike[str] | Sequence[Any]) -> list[Path]:
     """Paths from a comma-separated string, a folder (its CSV/XLSX files) or a list."""
-    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else (
-        [spec] if isinstance(spec, os.PathLike) else list(spec))
+    items = (
+        [s.strip() for s in spec.split(",")]
+        if isinstance(spec, str)
+        else ([spec] if isinstance(spec, os.PathLike) else list(spec))
+    )
     out: list[Path] = []
     for item in items:
         p = Path(item)
@@ -678,66 +740,104 @@ def explore(
     export_dir = Path(export_dir)
     if chart_settings is None and (export_dir / SETTINGS_FILE).is_file():
         chart_settings = export_dir / SETTINGS_FILE
-    return _Explorer(data, team, measure, export_dir, as_chart_settings(chart_settings),
-                     kwargs).box
+    return _Explorer(data, team, measure, export_dir, as_chart_settings(chart_settings), kwargs).box
 
 
 class _Explorer:
     """Wires widgets to the pure functions above; holds no logic of its own."""
 
-    def __init__(self, data: Any, team: str | None, measure: str | None, export_dir: Path,
-                 chart_settings: ChartSettings, initial: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        data: Any,
+        team: str | None,
+        measure: str | None,
+        export_dir: Path,
+        chart_settings: ChartSettings,
+        initial: dict[str, Any],
+    ) -> None:
         import ipywidgets as w
 
         self.w = w
         self.export_dir = export_dir
         self.chart_settings = chart_settings
-        self.source_label = "(example collaborative)" if data is None else (
-            "(data passed in)" if isinstance(data, pd.DataFrame) else str(data))
+        self.source_label = (
+            "(example collaborative)"
+            if data is None
+            else ("(data passed in)" if isinstance(data, pd.DataFrame) else str(data))
+        )
         self.data = _load_data(data)
         self.settings = default_settings(self.data, team, measure, chart_settings, **initial)
         self._busy = False
         wide = w.Layout(width="320px")
         style = {"description_width": "110px"}
         c: dict[str, Any] = {}
-        c["data_path"] = w.Text(value=self.source_label, description="Data file(s)",
-                                layout=wide, style=style,
-                                tooltip="Comma-separated CSV/XLSX paths or a folder")
+        c["data_path"] = w.Text(
+            value=self.source_label,
+            description="Data file(s)",
+            layout=wide,
+            style=style,
+            tooltip="Comma-separated CSV/XLSX paths or a folder",
+        )
         c["load"] = w.Button(description="Load data", icon="upload")
         c["team"] = w.Dropdown(description="Team / ward", layout=wide, style=style)
         c["measure"] = w.Dropdown(description="Measure", layout=wide, style=style)
-        c["chart"] = w.Dropdown(description="Chart type", layout=wide, style=style,
-                                options=[(f"{k} - {chart_name({'chart': k})}", k)
-                                         for k in _chart_keys()])
-        c["rules"] = w.Dropdown(description="Rule set", layout=wide, style=style,
-                                options=[(v, k) for k, v in RULE_CHOICES.items()])
-        c["improvement"] = w.Dropdown(description="Better is", layout=wide, style=style,
-                                      options=[("lower (decrease)", "decrease"),
-                                               ("higher (increase)", "increase"),
-                                               ("neither (neutral)", "neutral")])
-        c["target"] = w.Text(description="Target", layout=wide, style=style,
-                             placeholder="blank for none")
-        c["baseline"] = w.BoundedIntText(description="Baseline points", min=0, max=1000,
-                                         layout=wide, style=style,
-                                         tooltip="0 = use every point for centre and limits")
+        c["chart"] = w.Dropdown(
+            description="Chart type",
+            layout=wide,
+            style=style,
+            options=[(f"{k} - {chart_name({'chart': k})}", k) for k in _chart_keys()],
+        )
+        c["rules"] = w.Dropdown(
+            description="Rule set",
+            layout=wide,
+            style=style,
+            options=[(v, k) for k, v in RULE_CHOICES.items()],
+        )
+        c["improvement"] = w.Dropdown(
+            description="Better is",
+            layout=wide,
+            style=style,
+            options=[
+                ("lower (decrease)", "decrease"),
+                ("higher (increase)", "increase"),
+                ("neither (neutral)", "neutral"),
+            ],
+        )
+        c["target"] = w.Text(
+            description="Target", layout=wide, style=style, placeholder="blank for none"
+        )
+        c["baseline"] = w.BoundedIntText(
+            description="Baseline points",
+            min=0,
+            max=1000,
+            layout=wide,
+            style=style,
+            tooltip="0 = use every point for centre and limits",
+        )
         c["phase_pick"] = w.Dropdown(description="Phase from", layout=wide, style=style)
-        c["phase_note"] = w.Text(description="What changed", layout=wide, style=style,
-                                 placeholder="e.g. PDSA 2: bay tagging")
+        c["phase_note"] = w.Text(
+            description="What changed",
+            layout=wide,
+            style=style,
+            placeholder="e.g. PDSA 2: bay tagging",
+        )
         c["phase_add"] = w.Button(description="Add phase start", icon="plus")
-        c["phases"] = w.SelectMultiple(description="Phase starts", layout=wide, style=style,
-                                       rows=4)
+        c["phases"] = w.SelectMultiple(description="Phase starts", layout=wide, style=style, rows=4)
         c["phase_remove"] = w.Button(description="Remove selected", icon="minus")
-        c["exclude"] = w.SelectMultiple(description="Exclude points", layout=wide, style=style,
-                                        rows=5)
+        c["exclude"] = w.SelectMultiple(
+            description="Exclude points", layout=wide, style=style, rows=5
+        )
         c["whatif_value"] = w.FloatText(description="Next value", layout=wide, style=style)
         c["whatif_go"] = w.Button(description="Would it signal?", icon="question")
         c["export_name"] = w.Text(description="File name", layout=wide, style=style)
         c["export_png"] = w.Button(description="Chart PNG", icon="download")
         c["export_svg"] = w.Button(description="Chart SVG", icon="download")
         c["export_changes"] = w.Button(description="Change log CSV", icon="download")
-        c["export_settings"] = w.Button(description="Chart settings JSON", icon="download",
-                                        tooltip="baseline, excluded points and target, for "
-                                        "the reports (--chart-settings)")
+        c["export_settings"] = w.Button(
+            description="Chart settings JSON",
+            icon="download",
+            tooltip="baseline, excluded points and target, for the reports (--chart-settings)",
+        )
         self.controls = c
         self.note = w.HTML()
         self.chart = w.Image(format="png", layout=w.Layout(max_width="820px"))
@@ -748,24 +848,56 @@ class _Explorer:
         self.outcome: ExploreOutcome | None = None
         self.image = b""
 
-        left = w.VBox([
-            w.HTML("<b>Data</b>"), c["data_path"], c["load"], c["team"], c["measure"],
-            w.HTML("<b>Chart</b>"), c["chart"], c["rules"], c["improvement"], c["target"],
-            c["baseline"], w.HTML("<b>Phases (PDSA changes)</b>"), c["phase_pick"],
-            c["phase_note"], c["phase_add"], c["phases"], c["phase_remove"],
-            w.HTML("<b>Points left out of the calculations</b>"), c["exclude"],
-        ], layout=w.Layout(width="340px"))
+        left = w.VBox(
+            [
+                w.HTML("<b>Data</b>"),
+                c["data_path"],
+                c["load"],
+                c["team"],
+                c["measure"],
+                w.HTML("<b>Chart</b>"),
+                c["chart"],
+                c["rules"],
+                c["improvement"],
+                c["target"],
+                c["baseline"],
+                w.HTML("<b>Phases (PDSA changes)</b>"),
+                c["phase_pick"],
+                c["phase_note"],
+                c["phase_add"],
+                c["phases"],
+                c["phase_remove"],
+                w.HTML("<b>Points left out of the calculations</b>"),
+                c["exclude"],
+            ],
+            layout=w.Layout(width="340px"),
+        )
         right = w.VBox([self.note, self.chart, self.caption, self.summary])
-        whatif = w.VBox([w.HTML("Add a hypothetical next value (in the chart's unit) and see "
-                                "whether it would signal."),
-                         w.HBox([c["whatif_value"], c["whatif_go"]]), self.whatif_out])
-        export = w.VBox([w.HTML(f"Files are written to <code>{_html_escape(str(export_dir))}"
-                                "</code>. The change log and targets files are what the team "
-                                "report reads as <code>change_log</code> and "
-                                "<code>targets</code>."),
-                         c["export_name"],
-                         w.HBox([c["export_png"], c["export_svg"], c["export_changes"],
-                                 c["export_settings"]]), self.export_out])
+        whatif = w.VBox(
+            [
+                w.HTML(
+                    "Add a hypothetical next value (in the chart's unit) and see "
+                    "whether it would signal."
+                ),
+                w.HBox([c["whatif_value"], c["whatif_go"]]),
+                self.whatif_out,
+            ]
+        )
+        export = w.VBox(
+            [
+                w.HTML(
+                    f"Files are written to <code>{_html_escape(str(export_dir))}"
+                    "</code>. The change log and targets files are what the team "
+                    "report reads as <code>change_log</code> and "
+                    "<code>targets</code>."
+                ),
+                c["export_name"],
+                w.HBox(
+                    [c["export_png"], c["export_svg"], c["export_changes"], c["export_settings"]]
+                ),
+                self.export_out,
+            ]
+        )
         tabs = w.Tab(children=[whatif, export])
         tabs.set_title(0, "What if?")
         tabs.set_title(1, "Export")
@@ -801,8 +933,10 @@ class _Explorer:
             from spc.measures import measures
 
             cat = measures()
-            c["measure"].options = [(f"{cat.loc[m, 'title']}" if m in cat.index else m, m)
-                                    for m in measures_of(self.data, s.team)]
+            c["measure"].options = [
+                (f"{cat.loc[m, 'title']}" if m in cat.index else m, m)
+                for m in measures_of(self.data, s.team)
+            ]
             c["measure"].value = s.measure
             c["chart"].value = s.chart
             c["rules"].value = s.rules
@@ -824,7 +958,8 @@ class _Explorer:
         periods = periods_of(self.data, self.settings.team, self.settings.measure)
         label = dict((v, k) for k, v in _period_options(periods))
         self.controls["phases"].options = [
-            (label.get(p, str(p)), p) for p in sorted(self.settings.phase_starts)]
+            (label.get(p, str(p)), p) for p in sorted(self.settings.phase_starts)
+        ]
 
     def _read_controls(self) -> None:
         c = self.controls
@@ -833,12 +968,19 @@ class _Explorer:
             target = float(target_text) if target_text else None
         except ValueError:
             target = self.settings.target
-            self.note.value = (f"<p style='color:#8a1538'>'{_html_escape(target_text)}' is not a "
-                               "number; the target is unchanged.</p>")
+            self.note.value = (
+                f"<p style='color:#8a1538'>'{_html_escape(target_text)}' is not a "
+                "number; the target is unchanged.</p>"
+            )
         self.settings = replace(
-            self.settings, chart=c["chart"].value, rules=c["rules"].value,
-            improvement=c["improvement"].value, target=target,
-            baseline=c["baseline"].value or None, exclude=list(c["exclude"].value))
+            self.settings,
+            chart=c["chart"].value,
+            rules=c["rules"].value,
+            improvement=c["improvement"].value,
+            target=target,
+            baseline=c["baseline"].value or None,
+            exclude=list(c["exclude"].value),
+        )
 
     # --- events
     def _on_setting(self, _change: Any) -> None:
@@ -851,8 +993,9 @@ class _Explorer:
         if self._busy:
             return
         team = change["new"]
-        keep = self.settings.measure if self.settings.measure in measures_of(self.data, team) \
-            else None
+        keep = (
+            self.settings.measure if self.settings.measure in measures_of(self.data, team) else None
+        )
         self.settings = default_settings(self.data, team, keep, self.chart_settings)
         self._sync_controls()
         self.refresh()
@@ -860,8 +1003,9 @@ class _Explorer:
     def _on_measure(self, change: Any) -> None:
         if self._busy:
             return
-        self.settings = default_settings(self.data, self.settings.team, change["new"],
-                                         self.chart_settings)
+        self.settings = default_settings(
+            self.data, self.settings.team, change["new"], self.chart_settings
+        )
         self._sync_controls()
         self.refresh()
 
@@ -873,8 +1017,10 @@ class _Explorer:
             data = _load_data(None if spec in ("", "(example collaborative)") else spec)
             settings = default_settings(data, chart_settings=self.chart_settings)
         except (DataValidationError, SPCError, OSError) as exc:
-            self.note.value = ("<p style='color:#8a1538'><b>The data could not be loaded.</b> "
-                               f"{_html_escape(str(exc))}</p>")
+            self.note.value = (
+                "<p style='color:#8a1538'><b>The data could not be loaded.</b> "
+                f"{_html_escape(str(exc))}</p>"
+            )
             return
         self.data, self.settings = data, settings
         self._sync_controls()
@@ -897,7 +1043,8 @@ class _Explorer:
     def _on_phase_remove(self, _b: Any) -> None:
         gone = set(self.controls["phases"].value)
         self.settings = replace(
-            self.settings, phase_starts=[p for p in self.settings.phase_starts if p not in gone])
+            self.settings, phase_starts=[p for p in self.settings.phase_starts if p not in gone]
+        )
         self._sync_phases()
         self.refresh()
 
@@ -908,7 +1055,7 @@ class _Explorer:
             self.whatif_out.value = f"<p>{_html_escape(str(exc))}</p>"
             return
         colour = "#8a1538" if ans.signal else "#231f20"
-        self.whatif_out.value = (f"<p style='color:{colour}'>{_html_escape(ans.message)}</p>")
+        self.whatif_out.value = f"<p style='color:{colour}'>{_html_escape(ans.message)}</p>"
         self.last_whatif = ans
 
     def _export(self, kind: str) -> Path | None:
@@ -961,8 +1108,11 @@ class _Explorer:
             self.chart.value = self.image
             self.caption.value = f"<p style='max-width:800px'>{_html_escape(o.caption)}</p>"
             table = summary_table(o)
-            self.summary.value = "" if table is None else table.to_html(
-                index=False, na_rep="", float_format="{:.3g}".format)
+            self.summary.value = (
+                ""
+                if table is None
+                else table.to_html(index=False, na_rep="", float_format="{:.3g}".format)
+            )
         else:
             self.image = b""
             self.chart.value = b""
@@ -991,14 +1141,20 @@ def shift_example(shift: float, seed: int = 7, baseline: int = 12, after: int = 
     from spc.qic import qic
     from spc.simulate import simulate_process
 
-    df = simulate_process(n_points=baseline + after, mean=10, sd=1, shift=shift,
-                          shift_at=baseline, seed=seed)
+    df = simulate_process(
+        n_points=baseline + after, mean=10, sd=1, shift=shift, shift_at=baseline, seed=seed
+    )
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True, layout="constrained")
     for ax, rules in zip(axes, ("anhoej", "ihi"), strict=True):
         res = qic(df, x="month", y="value", chart="run", freeze=baseline, rules=rules)
         res.options.update(y="simulated measure", units="units")
-        plot(res, ax=ax, title=f"{RULE_CHOICES[rules]}: shift of {shift:g} SD", icons=False,
-             legend=False)
+        plot(
+            res,
+            ax=ax,
+            title=f"{RULE_CHOICES[rules]}: shift of {shift:g} SD",
+            icons=False,
+            legend=False,
+        )
         ax.axvline(df["month"].iloc[baseline], color="#005EB8", linestyle="--", linewidth=1)
     return fig
 
@@ -1013,8 +1169,12 @@ def shift_slider(table: pd.DataFrame, seed: int = 7) -> Any:
     import matplotlib.pyplot as plt
 
     shifts = sorted(table["shift"].unique())
-    slider = w.SelectionSlider(options=[(f"{s:g} SD", s) for s in shifts], value=shifts[0],
-                               description="Shift size", continuous_update=False)
+    slider = w.SelectionSlider(
+        options=[(f"{s:g} SD", s) for s in shifts],
+        value=shifts[0],
+        description="Shift size",
+        continuous_update=False,
+    )
     image = w.Image(format="png")
     text = w.HTML()
 
@@ -1027,9 +1187,10 @@ def shift_slider(table: pd.DataFrame, seed: int = 7) -> Any:
         items = "".join(
             f"<li>{_html_escape(RULE_CHOICES.get(r.rules, r.rules))}: signalled in "
             f"{r.detected:.0%} of simulations"
-            + ("" if pd.isna(r.median_months) else f", typically after {r.median_months:g} "
-               "months") + "</li>"
-            for r in rows.itertuples())
+            + ("" if pd.isna(r.median_months) else f", typically after {r.median_months:g} months")
+            + "</li>"
+            for r in rows.itertuples()
+        )
         what = "false alarms (there is no real change)" if s == 0 else "detection"
         text.value = f"<p>{what.capitalize()}:</p><ul>{items}</ul>"
 

@@ -120,7 +120,9 @@ def _read_xlsx(path: Path, label: str, report: ValidationReport) -> list[list[An
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for corrupt files
         report.add(
-            ERROR, label, f"cannot be opened as an Excel workbook ({type(exc).__name__})",
+            ERROR,
+            label,
+            f"cannot be opened as an Excel workbook ({type(exc).__name__})",
             "save it again from Excel as .xlsx, or export the data sheet as CSV",
         )
         return None
@@ -148,13 +150,17 @@ def _read_table(path: Path, report: ValidationReport) -> _Table | None:
         grid = _read_xlsx(path, label, report)
     elif suffix == ".xls":
         report.add(
-            ERROR, label, "old-style .xls workbooks are not read",
+            ERROR,
+            label,
+            "old-style .xls workbooks are not read",
             "open it in Excel and save as .xlsx (Excel Workbook) or CSV",
         )
         return None
     else:
         report.add(
-            ERROR, label, f"unsupported file type {suffix or '(none)'!r}",
+            ERROR,
+            label,
+            f"unsupported file type {suffix or '(none)'!r}",
             "use the .csv or .xlsx templates (safety-spc template --list)",
         )
         return None
@@ -163,8 +169,11 @@ def _read_table(path: Path, report: ValidationReport) -> _Table | None:
     while grid and all(v is None or str(v).strip() == "" for v in grid[0]):
         grid.pop(0)
         report.add(
-            ERROR, label, "the first row is blank: the header must be on row 1",
-            "delete the blank rows above the column names", row=1,
+            ERROR,
+            label,
+            "the first row is blank: the header must be on row 1",
+            "delete the blank rows above the column names",
+            row=1,
         )
         return None
     if not grid:
@@ -267,15 +276,22 @@ def _check_header(
         if not name:
             if any(v is not None and str(v).strip() for _, vals in table.rows for v in [vals[pos]]):
                 report.add(
-                    ERROR, label, f"column {pos + 1} has data but no name in the header",
-                    "type the column name in row 1, or delete the column", row=1,
+                    ERROR,
+                    label,
+                    f"column {pos + 1} has data but no name in the header",
+                    "type the column name in row 1, or delete the column",
+                    row=1,
                 )
             continue
         if name in known:
             if name in seen:
                 report.add(
-                    ERROR, label, f"duplicate column {raw!r} (also {seen[name]!r})",
-                    "keep one of the two columns", row=1, column=raw,
+                    ERROR,
+                    label,
+                    f"duplicate column {raw!r} (also {seen[name]!r})",
+                    "keep one of the two columns",
+                    row=1,
+                    column=raw,
                 )
                 continue
             seen[name] = raw
@@ -290,21 +306,28 @@ def _check_header(
             claimed.add(match[0])
             kind = "required " if known[match[0]].required else ""
             report.add(
-                ERROR, label,
+                ERROR,
+                label,
                 f"unknown column {raw!r} (did you mean the {kind}column {match[0]!r}?)",
-                f"rename the header to {match[0]!r}", row=1, column=raw,
+                f"rename the header to {match[0]!r}",
+                row=1,
+                column=raw,
             )
         else:
             report.add(
-                WARNING, label,
+                WARNING,
+                label,
                 f"column {raw!r} is not part of the {schema.spec.name} template and is ignored",
                 "delete it or rename it to a template column if it holds data you need",
-                row=1, column=raw,
+                row=1,
+                column=raw,
             )
     for col in schema.spec.required:
         if col not in seen and col not in claimed:
             report.add(
-                ERROR, label, f"missing required column {col!r}",
+                ERROR,
+                label,
+                f"missing required column {col!r}",
                 f"add a column headed {col!r} (see safety-spc template {schema.spec.name})",
                 row=1,
             )
@@ -341,8 +364,11 @@ def _parse_rows(
             blank = value is None or (isinstance(value, str) and not value.strip())
             if blank:
                 if col.required:
-                    err(name, f"missing value in required column {name!r}",
-                        f"fill in the {name} for this row, or delete the row")
+                    err(
+                        name,
+                        f"missing value in required column {name!r}",
+                        f"fill in the {name} for this row, or delete the row",
+                    )
                     ok = False
                 rec[name] = None
                 continue
@@ -351,8 +377,10 @@ def _parse_rows(
             elif col.kind in ("month", "date"):
                 ts, msg = parse_date(value, dayfirst=dayfirst)
                 if msg:
-                    fix = ("write it as DD/MM/YYYY (e.g. 01/04/2024) or YYYY-MM-DD "
-                           "(2024-04-01), or format the cell as a date")
+                    fix = (
+                        "write it as DD/MM/YYYY (e.g. 01/04/2024) or YYYY-MM-DD "
+                        "(2024-04-01), or format the cell as a date"
+                    )
                     err(name, msg, fix)
                     ok = False
                     rec[name] = None
@@ -361,22 +389,35 @@ def _parse_rows(
             elif col.kind in ("count", "amount"):
                 num, msg = parse_number(value)
                 if msg:
-                    err(name, msg, f"enter a number in {name}, or leave the cell blank if "
-                        "the value is not known")
+                    err(
+                        name,
+                        msg,
+                        f"enter a number in {name}, or leave the cell blank if "
+                        "the value is not known",
+                    )
                     ok = False
                 elif num is not None and num < 0:
                     noun = "count" if col.kind == "count" else "value"
-                    err(name, f"negative {noun} ({num:g})",
-                        f"{name} cannot be below 0: correct the figure")
+                    err(
+                        name,
+                        f"negative {noun} ({num:g})",
+                        f"{name} cannot be below 0: correct the figure",
+                    )
                     ok = False
                 elif col.kind == "count" and num is not None and not float(num).is_integer():
-                    err(name, f"not a whole number ({num:g})",
-                        f"{name} is a count: enter a whole number")
+                    err(
+                        name,
+                        f"not a whole number ({num:g})",
+                        f"{name} is a count: enter a whole number",
+                    )
                     ok = False
                 elif num == 0 and name in EXPOSURE_COLUMNS | _custom_denominators(schema):
-                    err(name, f"zero denominator: {name} is 0",
+                    err(
+                        name,
+                        f"zero denominator: {name} is 0",
                         "if there was nothing to measure that month leave the cell blank; "
-                        "if the ward was closed, delete the row")
+                        "if the ward was closed, delete the row",
+                    )
                     ok = False
                 rec[name] = num
             elif col.kind == "choice":
@@ -387,8 +428,11 @@ def _parse_rows(
                         continue
                 if text not in col.choices:
                     hint = did_you_mean(text, col.choices)
-                    err(name, f"{value!r} is not an allowed value{hint}",
-                        f"choose one of {', '.join(col.choices)}")
+                    err(
+                        name,
+                        f"{value!r} is not an allowed value{hint}",
+                        f"choose one of {', '.join(col.choices)}",
+                    )
                     ok = False
                     rec[name] = None
                 else:
@@ -396,18 +440,22 @@ def _parse_rows(
         if spec.name == "events" and rec.get("event_type") and rec.get("severity"):
             allowed = EVENT_SEVERITIES[rec["event_type"]]
             if rec["severity"] not in allowed:
-                err("severity",
+                err(
+                    "severity",
                     f"{rec['severity']!r} is not a severity of {rec['event_type']}",
-                    f"for {rec['event_type']} choose one of {', '.join(allowed)}")
+                    f"for {rec['event_type']} choose one of {', '.join(allowed)}",
+                )
                 ok = False
         ok &= _check_ratios(rec, schema, label, original, report)
         rec["_ok"] = ok
         records.append(rec)
     if skipped_example:
         report.add(
-            NOTE, label,
+            NOTE,
+            label,
             f"template example row skipped ({spec.team_column} is {EXAMPLE_MARKER})",
-            "delete it when you no longer need it", row=skipped_example[0],
+            "delete it when you no longer need it",
+            row=skipped_example[0],
             column=original.get(spec.team_column),
         )
     return _Parsed(spec.name, label, present, records)
@@ -443,11 +491,13 @@ def _check_ratios(
         if num > den:
             ntxt, dtxt = " + ".join(num_cols), " + ".join(den_cols)
             report.add(
-                ERROR, label,
+                ERROR,
+                label,
                 f"numerator larger than denominator: {ntxt} ({num:g}) is more than "
                 f"{dtxt} ({den:g})",
                 f"{ntxt} counts part of {dtxt}, so it cannot be larger: check both cells",
-                row=rec["_row"], column=original.get(num_cols[0], num_cols[0]),
+                row=rec["_row"],
+                column=original.get(num_cols[0], num_cols[0]),
             )
             ok = False
     return ok
@@ -469,11 +519,13 @@ def _check_duplicates_and_gaps(parsed: list[_Parsed], report: ValidationReport) 
                     f0, r0 = seen[key]
                     where = f"row {r0}" if f0 == p.label else f"{f0} row {r0}"
                     report.add(
-                        ERROR, p.label,
+                        ERROR,
+                        p.label,
                         f"duplicate row for {spec.team_column} {team!r}, month "
                         f"{month:%Y-%m} (also {where})",
                         f"keep one row per {spec.team_column} and month: delete or correct one",
-                        row=rec["_row"], column=spec.date_column,
+                        row=rec["_row"],
+                        column=spec.date_column,
                     )
                     rec["_duplicate"] = True
                 else:
@@ -488,7 +540,8 @@ def _check_duplicates_and_gaps(parsed: list[_Parsed], report: ValidationReport) 
                 shown = ", ".join(f"{m:%Y-%m}" for m in missing[:6])
                 more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
                 report.add(
-                    WARNING, ", ".join(team_files[team]),
+                    WARNING,
+                    ", ".join(team_files[team]),
                     f"gap: {spec.team_column} {team!r} has no {kind} row for {shown}{more}",
                     "add the missing month(s) if the data exist; charts show a gap otherwise",
                     column=spec.date_column,
@@ -498,9 +551,7 @@ def _check_duplicates_and_gaps(parsed: list[_Parsed], report: ValidationReport) 
 # -------------------------------------------------------------------------------- tidy output
 
 
-def _monthly_rows(
-    p: _Parsed, schema: _Schema, report: ValidationReport
-) -> list[dict[str, Any]]:
+def _monthly_rows(p: _Parsed, schema: _Schema, report: ValidationReport) -> list[dict[str, Any]]:
     spec = schema.spec
     out = []
     for m in schema.measures:
@@ -510,7 +561,8 @@ def _monthly_rows(
             if any(c in p.present for c in m.numerator):
                 lacking = ", ".join(c for c in cols if c not in p.present)
                 report.add(
-                    WARNING, p.label,
+                    WARNING,
+                    p.label,
                     f"measure {m.id!r} not computed: the file has no column {lacking}",
                     "add the column(s) to compute this measure",
                 )
@@ -533,31 +585,36 @@ def _monthly_rows(
                 blanks[rec[spec.team_column]].append(rec["_row"])
             if m.min_denominator is not None and 0 < den < m.min_denominator:
                 small.append(rec["_row"])
-            out.append({
-                "team": rec[spec.team_column],
-                "trust": rec.get("trust"),
-                "period": rec[spec.date_column],
-                "measure": m.id,
-                "numerator": num,
-                "denominator": den,
-                "value": value,
-                "file": p.label,
-                "row": rec["_row"],
-            })
+            out.append(
+                {
+                    "team": rec[spec.team_column],
+                    "trust": rec.get("trust"),
+                    "period": rec[spec.date_column],
+                    "measure": m.id,
+                    "numerator": num,
+                    "denominator": den,
+                    "value": value,
+                    "file": p.label,
+                    "row": rec["_row"],
+                }
+            )
         if small:
             rows = ", ".join(str(r) for r in small[:8]) + (" ..." if len(small) > 8 else "")
             report.add(
-                WARNING, p.label,
+                WARNING,
+                p.label,
                 f"small denominator for {m.id}: {len(small)} row(s) below "
                 f"{m.min_denominator:g} (rows {rows}); limits will be wide",
                 "read single points with care; consider a run chart or quarterly totals",
-                row=small[0], column=" + ".join(m.denominator),
+                row=small[0],
+                column=" + ".join(m.denominator),
             )
         for team, rows_ in blanks.items():
             n_team = sum(1 for r in p.records if r[spec.team_column] == team)
             if len(rows_) < n_team:  # some months filled in, some blank: a gap
                 report.add(
-                    WARNING, p.label,
+                    WARNING,
+                    p.label,
                     f"gap: {m.id} for {spec.team_column} {team!r} is blank in "
                     f"{len(rows_)} row(s) (rows {', '.join(map(str, rows_[:8]))})",
                     "fill in the missing figures if they exist",
@@ -566,15 +623,17 @@ def _monthly_rows(
     return out
 
 
-def _event_rows(events: list[_Parsed], catalogue: dict[str, Measure],
-                report: ValidationReport) -> list[dict[str, Any]]:
+def _event_rows(
+    events: list[_Parsed], catalogue: dict[str, Measure], report: ValidationReport
+) -> list[dict[str, Any]]:
     recs = [dict(r, _file=p.label) for p in events for r in p.records if r["_ok"]]
     if not recs:
         return []
     out = []
     for m in (m for m in catalogue.values() if m.source == "events"):
-        chosen = [r for r in recs if r["event_type"] == m.event_type
-                  and r["severity"] in m.severities]
+        chosen = [
+            r for r in recs if r["event_type"] == m.event_type and r["severity"] in m.severities
+        ]
         by_team: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in chosen:
             by_team[r["ward"]].append(r)
@@ -587,25 +646,29 @@ def _event_rows(events: list[_Parsed], catalogue: dict[str, Measure],
                 if days == 0:
                     days = 0.5
                     report.add(
-                        WARNING, cur["_file"],
+                        WARNING,
+                        cur["_file"],
                         f"two {m.id} events for ward {team!r} at {cur['date']:%d/%m/%Y %H:%M} "
                         f"(rows {prev['_row']} and {cur['_row']}): counted as 0.5 days apart "
                         f"(the point is drawn {same} minute(s) later so each event has its "
                         "own x)",
                         "add the time of day to the dates if it is known",
-                        row=cur["_row"], column="date",
+                        row=cur["_row"],
+                        column="date",
                     )
-                out.append({
-                    "team": team,
-                    "trust": cur.get("trust"),
-                    "period": cur["date"] + pd.Timedelta(minutes=same),
-                    "measure": m.id,
-                    "numerator": days,
-                    "denominator": np.nan,
-                    "value": days,
-                    "file": cur["_file"],
-                    "row": cur["_row"],
-                })
+                out.append(
+                    {
+                        "team": team,
+                        "trust": cur.get("trust"),
+                        "period": cur["date"] + pd.Timedelta(minutes=same),
+                        "measure": m.id,
+                        "numerator": days,
+                        "denominator": np.nan,
+                        "value": days,
+                        "file": cur["_file"],
+                        "row": cur["_row"],
+                    }
+                )
     return out
 
 
@@ -638,9 +701,12 @@ def _apply_changes(
             if team not in teams:
                 hint = did_you_mean(team, teams)
                 report.add(
-                    ERROR, p.label, f"team {team!r} is not in the data files{hint}",
+                    ERROR,
+                    p.label,
+                    f"team {team!r} is not in the data files{hint}",
                     "spell the team exactly as in the ward column of the data files",
-                    row=rec["_row"], column="team",
+                    row=rec["_row"],
+                    column="team",
                 )
                 continue
             target = rec.get("measure")
@@ -648,23 +714,26 @@ def _apply_changes(
                 options = [*catalogue, *topics]
                 hint = did_you_mean(target, options)
                 report.add(
-                    ERROR, p.label, f"{target!r} is not a measure id or topic{hint}",
+                    ERROR,
+                    p.label,
+                    f"{target!r} is not a measure id or topic{hint}",
                     f"use a topic ({', '.join(topics)}), a measure id, or leave it blank",
-                    row=rec["_row"], column="measure",
+                    row=rec["_row"],
+                    column="measure",
                 )
                 continue
-            ids = [
-                mid for mid, m in catalogue.items()
-                if not target or target in (mid, m.topic)
-            ]
+            ids = [mid for mid, m in catalogue.items() if not target or target in (mid, m.topic)]
             text = f"{rec['cycle']}: {rec['change']}" if rec.get("cycle") else rec["change"]
             placed = False
             for mid in ids:
                 rows = series.get((team, mid))
                 if rows is None:
                     continue
-                start = when.to_period("M").to_timestamp() if catalogue[mid].source != "events" \
+                start = (
+                    when.to_period("M").to_timestamp()
+                    if catalogue[mid].source != "events"
                     else when
+                )
                 pos = np.searchsorted(periods[rows], np.datetime64(start, "ns"), side="left")
                 if pos == len(rows):
                     continue
@@ -681,10 +750,12 @@ def _apply_changes(
                 placed = True
             if not placed:
                 report.add(
-                    NOTE, p.label,
+                    NOTE,
+                    p.label,
                     f"change for {team!r} on {when:%d/%m/%Y} is after the last data point of "
                     "its measures, so it is not shown on any chart yet",
-                    row=rec["_row"], column="date",
+                    row=rec["_row"],
+                    column="date",
                 )
     frame["annotation"] = pd.Series(annotations, dtype=object, index=frame.index)
     frame["phase_start"] = phase_start
@@ -701,7 +772,8 @@ def _keep_teams(
         return
     wanted = {str(t).strip() for t in teams}
     table.rows = [
-        (rownum, values) for rownum, values in table.rows
+        (rownum, values)
+        for rownum, values in table.rows
         if team_pos < len(values) and str(values[team_pos]).strip() in wanted
     ]
 
@@ -730,7 +802,8 @@ def _run(
             k = _detect_kind(table, schemas)
         if k is None:
             report.add(
-                ERROR, table.label,
+                ERROR,
+                table.label,
                 "cannot tell which template this file follows from its column names",
                 "use the column names of a template (safety-spc template --list), or pass "
                 "kind='ward-monthly' (or another template name)",
@@ -751,8 +824,9 @@ def _run(
         if p.kind in _MONTHLY:
             rows += _monthly_rows(p, schemas[p.kind], report)
     rows += _event_rows([p for p in parsed if p.kind == "events"], catalogue, report)
-    frame = pd.DataFrame(rows, columns=[c for c in LONG_COLUMNS
-                                        if c not in ("annotation", "phase_start")])
+    frame = pd.DataFrame(
+        rows, columns=[c for c in LONG_COLUMNS if c not in ("annotation", "phase_start")]
+    )
     frame = _apply_changes(frame, [p for p in parsed if p.kind == "changes"], catalogue, report)
     if not report.ok:
         return None, report
@@ -786,8 +860,11 @@ def team_names(paths: PathLike | Sequence[PathLike]) -> list[str]:
         if team_column not in header:
             continue
         pos = header.index(team_column)
-        names |= {str(v).strip() for _, v in ((r, vals[pos]) for r, vals in table.rows)
-                  if v is not None and str(v).strip() and str(v).strip() != EXAMPLE_MARKER}
+        names |= {
+            str(v).strip()
+            for _, v in ((r, vals[pos]) for r, vals in table.rows)
+            if v is not None and str(v).strip() and str(v).strip() != EXAMPLE_MARKER
+        }
     return sorted(names)
 
 
@@ -805,8 +882,7 @@ def validate(
     >>> print(spc.validate("ward-monthly.csv"))      # doctest: +SKIP
     Checked 1 file(s): 0 error(s), 1 warning(s)
     """
-    return _run(paths, dayfirst=dayfirst, kind=kind, measures_file=measures_file,
-                teams=teams)[1]
+    return _run(paths, dayfirst=dayfirst, kind=kind, measures_file=measures_file, teams=teams)[1]
 
 
 def load(
@@ -833,8 +909,9 @@ def load(
     >>> df = spc.load(["ward-monthly.xlsx", "events.csv", "changes.csv"])   # doctest: +SKIP
     >>> df.query("measure == 'falls_per_1000_obd'").head()                 # doctest: +SKIP
     """
-    frame, report = _run(paths, dayfirst=dayfirst, kind=kind, measures_file=measures_file,
-                         teams=teams)
+    frame, report = _run(
+        paths, dayfirst=dayfirst, kind=kind, measures_file=measures_file, teams=teams
+    )
     if frame is None:
         raise DataValidationError(report)
     if warn and report.warnings:
@@ -909,35 +986,49 @@ def load_example(name: str = "collaborative") -> pd.DataFrame:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``template``, ``validate`` and ``measures`` subcommands to the CLI."""
     t = subparsers.add_parser(
-        "template", help="write a data-entry template (CSV or Excel)",
+        "template",
+        help="write a data-entry template (CSV or Excel)",
         description="Write a data-entry template. NAME is one of: " + ", ".join(TEMPLATES),
     )
     t.add_argument("name", nargs="?", metavar="NAME", help="template name")
-    t.add_argument("--format", choices=("xlsx", "csv"), default=None,
-                   help="file format (default: from -o's suffix, else xlsx)")
+    t.add_argument(
+        "--format",
+        choices=("xlsx", "csv"),
+        default=None,
+        help="file format (default: from -o's suffix, else xlsx)",
+    )
     t.add_argument("-o", "--output", metavar="PATH", help="where to write (default NAME.FORMAT)")
     t.add_argument("--list", action="store_true", help="list the templates and exit")
     t.add_argument("--force", action="store_true", help="overwrite an existing file")
-    t.add_argument("--all", action="store_true",
-                   help="write every template as CSV and XLSX into the folder -o (default "
-                   "templates), overwriting: regenerates the repository's templates/")
+    t.add_argument(
+        "--all",
+        action="store_true",
+        help="write every template as CSV and XLSX into the folder -o (default "
+        "templates), overwriting: regenerates the repository's templates/",
+    )
     t.set_defaults(func=_cli_template)
 
     v = subparsers.add_parser(
-        "validate", help="check data files and print a report (writes nothing)",
+        "validate",
+        help="check data files and print a report (writes nothing)",
         description="Check data files against the templates. Prints every problem with file, "
         "row and column; exits 1 when there are errors. Nothing is written.",
     )
     v.add_argument("files", nargs="+", metavar="FILE")
-    v.add_argument("--month-first", action="store_true",
-                   help="read 04/01/2024 as 1 April (US order); default is day first")
-    v.add_argument("--measures", metavar="TOML", action="append",
-                   help="extra measures file (may be repeated)")
+    v.add_argument(
+        "--month-first",
+        action="store_true",
+        help="read 04/01/2024 as 1 April (US order); default is day first",
+    )
+    v.add_argument(
+        "--measures", metavar="TOML", action="append", help="extra measures file (may be repeated)"
+    )
     v.set_defaults(func=_cli_validate)
 
     m = subparsers.add_parser("measures", help="list the measures catalogue")
-    m.add_argument("--measures", metavar="TOML", action="append",
-                   help="extra measures file (may be repeated)")
+    m.add_argument(
+        "--measures", metavar="TOML", action="append", help="extra measures file (may be repeated)"
+    )
     m.add_argument("--topic", help="only this topic (falls, pressure_ulcers, vte, ...)")
     m.set_defaults(func=_cli_measures)
 
@@ -953,14 +1044,17 @@ def _cli_template(args: argparse.Namespace) -> int:
         for spec in TEMPLATES.values():
             print(f"{spec.name:20s} {spec.title} (one row = {spec.row_is})")
         if not args.list:
-            print("\nusage: safety-spc template NAME [--format xlsx|csv] [-o PATH]",
-                  file=sys.stderr)
+            print(
+                "\nusage: safety-spc template NAME [--format xlsx|csv] [-o PATH]", file=sys.stderr
+            )
             return 2
         return 0
     if args.name not in TEMPLATES:
         hint = did_you_mean(args.name, TEMPLATES)
-        print(f"error: unknown template {args.name!r}{hint}; choose one of "
-              f"{', '.join(TEMPLATES)}", file=sys.stderr)
+        print(
+            f"error: unknown template {args.name!r}{hint}; choose one of {', '.join(TEMPLATES)}",
+            file=sys.stderr,
+        )
         return 2
     try:
         path = write_template(args.name, args.output, args.format, overwrite=args.force)
@@ -973,8 +1067,7 @@ def _cli_template(args: argparse.Namespace) -> int:
 
 def _cli_validate(args: argparse.Namespace) -> int:
     try:
-        report = validate(args.files, dayfirst=not args.month_first,
-                          measures_file=args.measures)
+        report = validate(args.files, dayfirst=not args.month_first, measures_file=args.measures)
     except SPCError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

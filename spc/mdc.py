@@ -11,12 +11,20 @@ import pandas as pd
 from spc.qic import QICResult, _assurance
 
 VARIATION_ICONS = (
-    "common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
-    "neutral_high", "neutral_low",
+    "common_cause",
+    "improvement_high",
+    "improvement_low",
+    "concern_high",
+    "concern_low",
+    "neutral_high",
+    "neutral_low",
 )
 ASSURANCE_ICONS = ("pass", "fail", "inconsistent")
-_ASSURANCE_ICON = {"consistent_pass": "pass", "consistent_fail": "fail",
-                   "inconsistent": "inconsistent"}
+_ASSURANCE_ICON = {
+    "consistent_pass": "pass",
+    "consistent_fail": "fail",
+    "inconsistent": "inconsistent",
+}
 
 
 def variation_icon(point_type: object, improvement: object = None) -> str | None:
@@ -69,17 +77,27 @@ def mdc_icons(res: QICResult) -> pd.DataFrame:
     d = res.data
     latest = d.groupby(res.facets, sort=False).tail(1) if res.facets else d.tail(1)
     improvement = res.options.get("improvement")
-    rows = pd.DataFrame({
-        "facet": facet_labels(res, latest).to_numpy(),
-        "type": "variation",
-        "icon": [variation_icon(p, improvement) for p in latest["point_type"]],
-    })
+    rows = pd.DataFrame(
+        {
+            "facet": facet_labels(res, latest).to_numpy(),
+            "type": "variation",
+            "icon": [variation_icon(p, improvement) for p in latest["point_type"]],
+        }
+    )
     summary = res.summary()
     assured = summary[summary["assurance_type"].notna()]
     if len(assured):
-        rows = pd.concat([rows, pd.DataFrame({
-            "facet": facet_labels(res, assured).to_numpy(),
-            "type": "assurance",
-            "icon": [assurance_icon(a) for a in assured["assurance_type"]],
-        })], ignore_index=True)
+        rows = pd.concat(
+            [
+                rows,
+                pd.DataFrame(
+                    {
+                        "facet": facet_labels(res, assured).to_numpy(),
+                        "type": "assurance",
+                        "icon": [assurance_icon(a) for a in assured["assurance_type"]],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     return rows

@@ -100,8 +100,6 @@ _FIELD_NAMES = [f.name for f in fields(Measure) if f.name != "id"]
 _REQUIRED = ("title", "topic", "type", "source", "chart", "improvement", "unit", "definition")
 
 
-
-
 def _check_entry(
     origin: str, mid: str, raw: Mapping[str, Any], base: Measure | None, problems: list[str]
 ) -> Measure | None:
@@ -154,7 +152,7 @@ def _check_entry(
         if isinstance(v, str):
             v = (v,)
         if not isinstance(v, list | tuple) or not all(isinstance(s, str) and s for s in v):
-            bad(key, "must be a column name in quotes or a list of them, e.g. [\"a\", \"b\"]")
+            bad(key, 'must be a column name in quotes or a list of them, e.g. ["a", "b"]')
             v = ()
         values[key] = tuple(v)
     multiplier = values.get("multiplier", 1)
@@ -180,7 +178,7 @@ def _check_entry(
             )
         else:
             if not values["severities"]:
-                bad("severities", "list the severities that count, e.g. [\"moderate\", \"severe\"]")
+                bad("severities", 'list the severities that count, e.g. ["moderate", "severe"]')
             for s in values["severities"]:
                 if s not in EVENT_SEVERITIES[et]:
                     bad(
@@ -299,8 +297,11 @@ def _long_enough_phases(periods: pd.Series, starts: list[Any]) -> list[Any]:
             kept.append(start)
             previous = at
     # the last phase must be long enough too: drop trailing starts until it is
-    while kept and len(values) - int(np.searchsorted(values, np.datetime64(kept[-1], "ns"))) \
-            < MIN_PHASE_POINTS:
+    while (
+        kept
+        and len(values) - int(np.searchsorted(values, np.datetime64(kept[-1], "ns")))
+        < MIN_PHASE_POINTS
+    ):
         kept.pop()
     return kept
 
@@ -393,7 +394,8 @@ def chart_measure(
                 f"{measure_id}: change-log phase start(s) not applied because a phase would "
                 f"have fewer than {MIN_PHASE_POINTS} points: {', '.join(skipped)}; the changes "
                 "are still annotated on the chart",
-                SPCWarning, stacklevel=2,
+                SPCWarning,
+                stacklevel=2,
             )
         if starts:
             kwargs["part"] = starts if facet else starts[teams[0]]
@@ -404,12 +406,15 @@ def chart_measure(
         spans = {str(t): (g.min(), g.max()) for t, g in rows.groupby("team", sort=False)["period"]}
         base = kwargs.get("target")
         chosen = settings.qic_overrides(
-            measure_id, spans, faceted=kwargs.get("facet") is not None,
+            measure_id,
+            spans,
+            faceted=kwargs.get("facet") is not None,
             base_target=base if isinstance(base, int | float) else None,
         )
         kwargs.update({k: v for k, v in chosen.items() if k == "target" or k not in overrides})
     res = qic(rows, **kwargs)
     # What is measured, in people's words, for titles, axis labels and captions.
-    res.options.update(measure=m.id, label=m.title, units=m.unit, topic=m.topic,
-                       definition=m.definition)
+    res.options.update(
+        measure=m.id, label=m.title, units=m.unit, topic=m.topic, definition=m.definition
+    )
     return res

@@ -47,8 +47,9 @@ def collapse_answers(nb: Any) -> Any:
             continue
         if cell.cell_type == "markdown":
             # blank lines around the body let markdown inside <details> still render
-            cell.source = (f"<details><summary>Show the answer</summary>\n\n{cell.source}"
-                           "\n\n</details>")
+            cell.source = (
+                f"<details><summary>Show the answer</summary>\n\n{cell.source}\n\n</details>"
+            )
             cell.metadata.pop("jupyter", None)
     return nb
 
@@ -73,8 +74,14 @@ def render_notebook(path: Path, out_dir: Path, fast: bool = False) -> Path:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f".{path.stem}.executed.ipynb"
-    pm.execute_notebook(str(path), str(executed), parameters=_parameters_for(path, fast),
-                        kernel_name="python3", cwd=str(path.parent), progress_bar=False)
+    pm.execute_notebook(
+        str(path),
+        str(executed),
+        parameters=_parameters_for(path, fast),
+        kernel_name="python3",
+        cwd=str(path.parent),
+        progress_bar=False,
+    )
     nb = collapse_answers(nbformat.read(executed, as_version=4))
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
     target = out_dir / f"{path.stem}.html"
@@ -116,14 +123,21 @@ def write_index(pages: Sequence[tuple[Path, Path]], out_dir: Path) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: execute the notebooks and export HTML into ``docs/html/``."""
-    parser = argparse.ArgumentParser(prog="python -m spc.notebook_docs", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "html",
-                        help="output folder (default docs/html)")
-    parser.add_argument("--fast", action="store_true",
-                        help="fewer simulations (n_simulations=50)")
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to render (default: teaching notebooks and explorer)")
+    parser = argparse.ArgumentParser(
+        prog="python -m spc.notebook_docs",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "docs" / "html", help="output folder (default docs/html)"
+    )
+    parser.add_argument("--fast", action="store_true", help="fewer simulations (n_simulations=50)")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="notebooks to render (default: teaching notebooks and explorer)",
+    )
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or notebook_paths()
     pages, failed = [], []

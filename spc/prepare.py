@@ -152,8 +152,10 @@ def aggregate(
 
     facet_codes = [_sort_codes(df[f]) for f in facets]
     x_codes = _sort_codes(xs.astype(str)) if categorical else xs.to_numpy()
-    order = np.lexsort((x_codes, *reversed(facet_codes))) if facets else np.argsort(
-        x_codes, kind="stable"
+    order = (
+        np.lexsort((x_codes, *reversed(facet_codes)))
+        if facets
+        else np.argsort(x_codes, kind="stable")
     )
     keys = [c[order] for c in facet_codes] + [x_codes[order]]
     size = len(order)

@@ -100,8 +100,9 @@ def _as_list(value: Any) -> list[Any]:
 def _normalise_x_values(values: Sequence[Any], x: np.ndarray, arg: str) -> np.ndarray:
     """Convert user x values (part starts, exclusions) to the dtype of the x column."""
     if np.issubdtype(x.dtype, np.datetime64):
-        numbers = [v for v in values if isinstance(v, int | float | np.number)
-                   and not isinstance(v, bool)]
+        numbers = [
+            v for v in values if isinstance(v, int | float | np.number) and not isinstance(v, bool)
+        ]
         if numbers:  # pandas would read 10 as 10 ns after 1970 and match nothing
             raise SPCError(
                 f"{arg} values must be dates like the x column (got {numbers[0]!r}); pass the "
@@ -130,9 +131,7 @@ def _facet_keys(sub: Subgroups, facets: Sequence[str]) -> np.ndarray:
     return keys
 
 
-def _per_facet(
-    spec: Mapping[Any, Any], keys: np.ndarray, arg: str
-) -> dict[Any, np.ndarray]:
+def _per_facet(spec: Mapping[Any, Any], keys: np.ndarray, arg: str) -> dict[Any, np.ndarray]:
     """Rows of each facet named in a per-facet dict, raising for unknown facet values."""
     known = set(keys.tolist())
     out = {}
@@ -160,9 +159,10 @@ def _starts_from_values(
         return np.isin(x, starts) & ~first
     starts = np.sort(starts)
     if np.issubdtype(x.dtype, np.datetime64):
-        xv, sv = x.astype("datetime64[ns]").astype(np.int64), starts.astype(
-            "datetime64[ns]"
-        ).astype(np.int64)
+        xv, sv = (
+            x.astype("datetime64[ns]").astype(np.int64),
+            starts.astype("datetime64[ns]").astype(np.int64),
+        )
     else:
         xv, sv = x.astype(float), starts.astype(float)
     count_le = np.searchsorted(sv, xv, side="right")
@@ -226,8 +226,14 @@ def _per_facet_values(
 
 
 def _validate_options(
-    chart: str, rules: str, method: str, agg: str, improvement: str | None,
-    multiply: float, freeze: int | Mapping[Any, int] | None, zero_n: str,
+    chart: str,
+    rules: str,
+    method: str,
+    agg: str,
+    improvement: str | None,
+    multiply: float,
+    freeze: int | Mapping[Any, int] | None,
+    zero_n: str,
 ) -> None:
     get_chart(chart)
     if method not in RUNS_METHODS:
@@ -325,7 +331,9 @@ def qic(
         raise SPCError(f"data must be a pandas DataFrame (got {type(data).__name__})")
     _validate_options(chart, rules, method, agg, improvement, multiply, freeze, zero_n)
     rule_set, rule_options = get_rule_set(
-        rules, shift_length=shift_length, trend_length=trend_length,
+        rules,
+        shift_length=shift_length,
+        trend_length=trend_length,
         ties=ties,
     )
     facets = _as_list(facet)
@@ -379,8 +387,14 @@ def qic(
             )
 
     sub = aggregate(
-        data, x=x, y_values=y_values, n_values=n_values, facets=facets, agg=agg,
-        x_period=x_period, part_column=part_column,
+        data,
+        x=x,
+        y_values=y_values,
+        n_values=n_values,
+        facets=facets,
+        agg=agg,
+        x_period=x_period,
+        part_column=part_column,
     )
     size = sub.x.size
     keys = _facet_keys(sub, facets)
@@ -388,7 +402,9 @@ def qic(
     if part is not None and freeze is not None and not is_mdc:
         warnings.warn(
             "freeze is ignored when part is given (as in qicharts2); use rules='mdc' to fix "
-            "limits within each phase", SPCWarning, stacklevel=2,
+            "limits within each phase",
+            SPCWarning,
+            stacklevel=2,
         )
         freeze = None
     part_no = _phase_numbers(sub, part, facets, keys)
@@ -419,7 +435,9 @@ def qic(
             if unmatched:
                 warnings.warn(
                     f"exclude value(s) {', '.join(map(str, unmatched[:5]))} match no x value "
-                    "and exclude nothing", SPCWarning, stacklevel=2,
+                    "and exclude nothing",
+                    SPCWarning,
+                    stacklevel=2,
                 )
 
     y_work = sub.y.copy()
@@ -436,22 +454,47 @@ def qic(
                 warnings.warn(
                     f"{int(positive.sum())} point(s) have a count in {y!r} but {n!r} = 0 "
                     f"(x = {labels}); "
-                    + ("they are shown as missing and left out of the centre line."
-                       if zero_n == "missing" else "they are infinite rates (qicharts2)."),
-                    SPCWarning, stacklevel=2,
+                    + (
+                        "they are shown as missing and left out of the centre line."
+                        if zero_n == "missing"
+                        else "they are infinite rates (qicharts2)."
+                    ),
+                    SPCWarning,
+                    stacklevel=2,
                 )
 
     chart_input = ChartInput(
-        seg=seg, nseg=nseg, base=baseline & include, y=y_work, n=sub.n, y_sum=y_sum,
-        y_length=sub.y_length, y_mean=sub.y_mean, y_sd=sub.y_sd, has_n=n is not None,
-        fixed_cl=cl, screen=screen_mr, categorical=sub.categorical, mdc=is_mdc,
+        seg=seg,
+        nseg=nseg,
+        base=baseline & include,
+        y=y_work,
+        n=sub.n,
+        y_sum=y_sum,
+        y_length=sub.y_length,
+        y_mean=sub.y_mean,
+        y_sd=sub.y_sd,
+        has_n=n is not None,
+        fixed_cl=cl,
+        screen=screen_mr,
+        categorical=sub.categorical,
+        mdc=is_mdc,
     )
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         limits = get_chart(chart)(chart_input)
     plotted = {
         name: getattr(limits, name) * multiply
-        for name in ("y", "cl", "lcl", "ucl", "lcl_95", "ucl_95",
-                     "zone1_lo", "zone1_hi", "zone2_lo", "zone2_hi")
+        for name in (
+            "y",
+            "cl",
+            "lcl",
+            "ucl",
+            "lcl_95",
+            "ucl_95",
+            "zone1_lo",
+            "zone1_hi",
+            "zone2_lo",
+            "zone2_hi",
+        )
     }
     for name in ("lcl", "ucl", "lcl_95", "ucl_95"):
         plotted[name][~np.isfinite(plotted[name])] = np.nan
@@ -467,8 +510,13 @@ def qic(
 
     rule_input = RuleInput(
         **plotted,
-        include=include, seg=seg, nseg=nseg, runs=runs, runs_allowed=runs_allowed,
-        method=method, sigma_signal=sigma_signal,
+        include=include,
+        seg=seg,
+        nseg=nseg,
+        runs=runs,
+        runs_allowed=runs_allowed,
+        method=method,
+        sigma_signal=sigma_signal,
     )
     rule_results = rule_set.func(rule_input, rule_options)
     signal, cause, point_type = classify(rule_results, improvement)
@@ -480,7 +528,8 @@ def qic(
         warnings.warn(
             f"{n_short} phase(s) have fewer than {SHORT_GROUP_THRESHOLD} points: their limits "
             "are trial limits, to be revised as data accumulate (short_group_warning column).",
-            SPCWarning, stacklevel=2,
+            SPCWarning,
+            stacklevel=2,
         )
 
     columns: dict[str, Any] = {f: sub.facet_values[f] for f in facets}
@@ -521,11 +570,26 @@ def qic(
     }
     frame = pd.DataFrame(columns)
     options = {
-        "x": x, "y": y, "n": n, "chart": chart, "facet": facets, "part": part,
-        "freeze": freeze, "exclude": exclude, "multiply": multiply, "target": target,
-        "cl": cl, "method": method, "agg": agg, "y_neg": y_neg, "x_period": x_period,
-        "screen_mr": screen_mr, "rules": rules, "improvement": improvement,
-        "rule_options": rule_options, "rule_names": [r.name for r in rule_results],
+        "x": x,
+        "y": y,
+        "n": n,
+        "chart": chart,
+        "facet": facets,
+        "part": part,
+        "freeze": freeze,
+        "exclude": exclude,
+        "multiply": multiply,
+        "target": target,
+        "cl": cl,
+        "method": method,
+        "agg": agg,
+        "y_neg": y_neg,
+        "x_period": x_period,
+        "screen_mr": screen_mr,
+        "rules": rules,
+        "improvement": improvement,
+        "rule_options": rule_options,
+        "rule_names": [r.name for r in rule_results],
         "zero_n": zero_n,
     }
     return QICResult(frame, options)
@@ -581,8 +645,13 @@ def summarise(res: QICResult) -> pd.DataFrame:
         "n_crossings_min": col("n_crossings_min")[first],
         "runs_signal": col("runs_signal")[first],
     }
-    for name, source in (("a_lcl", "lcl"), ("a_lcl_95", "lcl_95"), ("cl", "cl"),
-                         ("a_ucl_95", "ucl_95"), ("a_ucl", "ucl")):
+    for name, source in (
+        ("a_lcl", "lcl"),
+        ("a_lcl_95", "lcl_95"),
+        ("cl", "cl"),
+        ("a_ucl_95", "ucl_95"),
+        ("a_ucl", "ucl"),
+    ):
         out[name] = seg_nanmean(col(source).astype(float), seg, nseg, every)
     out["sigma_signal"] = count(col("sigma_signal"))
     for name in (c for c in d.columns if c.startswith("rule_")):

@@ -268,14 +268,25 @@ def build_team_report(
             warnings.simplefilter("always", SPCWarning)
             res = chart_measure(rows, m_id, team=team, settings=settings, **overrides)
         # Trial limits are stated in the caption; what was not applied belongs in the report.
-        notes += [_plain_note(str(w.message), m.title, m_id, settings.choice(team, m_id))
-                  for w in caught if any(k in str(w.message) for k in _REPORTED_WARNINGS)]
+        notes += [
+            _plain_note(str(w.message), m.title, m_id, settings.choice(team, m_id))
+            for w in caught
+            if any(k in str(w.message) for k in _REPORTED_WARNINGS)
+        ]
         latest = latest_reading(res)
-        sections.append(MeasureSection(
-            measure=m_id, title=m.title, unit=m.unit, definition=m.definition, result=res,
-            caption=_one_caption(res), headline=headline(m.title, m.unit, latest),
-            latest=latest, annotations=_annotations(rows, m_id),
-        ))
+        sections.append(
+            MeasureSection(
+                measure=m_id,
+                title=m.title,
+                unit=m.unit,
+                definition=m.definition,
+                result=res,
+                caption=_one_caption(res),
+                headline=headline(m.title, m.unit, latest),
+                latest=latest,
+                annotations=_annotations(rows, m_id),
+            )
+        )
     report = data.attrs.get("report")
     notes = ([str(p) for p in report.warnings] if report is not None else []) + notes
     trust = str(rows["trust"].iloc[0]) if "trust" in rows and len(rows) else ""
@@ -369,24 +380,40 @@ def summarise_charts(charts: Mapping[str, QICResult]) -> pd.DataFrame:
         summary = res.summary()
         assurance = summary.groupby("team", sort=False)["assurance_type"].last()
         for team, row in last.iterrows():
-            rows.append({
-                "team": team,
-                "measure": m_id,
-                "title": m.title,
-                "unit": m.unit,
-                "latest_period": pd.Timestamp(row["x"]).strftime("%Y-%m-%d"),
-                "latest_value": row["y"],
-                "centre": row["cl"],
-                "lcl": row["lcl"],
-                "ucl": row["ucl"],
-                "target": row["target"],
-                "signals": int(signals.get(team, 0)),
-                "point_type": str(row["point_type"]),
-                "variation": variation_icon(str(row["point_type"]), m.improvement),
-                "assurance": None if pd.isna(assurance.get(team)) else assurance.get(team),
-            })
-    columns = ["team", "measure", "title", "unit", "latest_period", "latest_value", "centre",
-               "lcl", "ucl", "target", "signals", "point_type", "variation", "assurance"]
+            rows.append(
+                {
+                    "team": team,
+                    "measure": m_id,
+                    "title": m.title,
+                    "unit": m.unit,
+                    "latest_period": pd.Timestamp(row["x"]).strftime("%Y-%m-%d"),
+                    "latest_value": row["y"],
+                    "centre": row["cl"],
+                    "lcl": row["lcl"],
+                    "ucl": row["ucl"],
+                    "target": row["target"],
+                    "signals": int(signals.get(team, 0)),
+                    "point_type": str(row["point_type"]),
+                    "variation": variation_icon(str(row["point_type"]), m.improvement),
+                    "assurance": None if pd.isna(assurance.get(team)) else assurance.get(team),
+                }
+            )
+    columns = [
+        "team",
+        "measure",
+        "title",
+        "unit",
+        "latest_period",
+        "latest_value",
+        "centre",
+        "lcl",
+        "ucl",
+        "target",
+        "signals",
+        "point_type",
+        "variation",
+        "assurance",
+    ]
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["team", "measure"], kind="stable").reset_index(drop=True)
 
@@ -420,8 +447,9 @@ def sustained_improvement(
         m = get_measure(m_id)
         if m.improvement not in ("increase", "decrease"):
             continue
-        series = data[(data["measure"] == m_id) & data["value"].notna()
-                      & data["team"].isin(changes.index)]
+        series = data[
+            (data["measure"] == m_id) & data["value"].notna() & data["team"].isin(changes.index)
+        ]
         if series.empty:
             continue
         first = series["team"].map(changes)
@@ -433,20 +461,37 @@ def sustained_improvement(
         if len(ready):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", SPCWarning)
-                res = chart_measure(series[series["team"].isin(ready)], m_id, team=list(ready),
-                                    rules=rules, phases=False, facet="team",
-                                    freeze={t: int(before[t]) for t in ready},
-                                    settings=settings)
+                res = chart_measure(
+                    series[series["team"].isin(ready)],
+                    m_id,
+                    team=list(ready),
+                    rules=rules,
+                    phases=False,
+                    facet="team",
+                    freeze={t: int(before[t]) for t in ready},
+                    settings=settings,
+                )
             d = res.data
             post = d[d["x"] >= d["team"].map(changes)]
-            run_cols = [c for c in ("rule_long_run", "rule_few_crossings", "rule_shift",
-                                    "rule_trend", "rule_we4") if c in post]
+            run_cols = [
+                c
+                for c in (
+                    "rule_long_run",
+                    "rule_few_crossings",
+                    "rule_shift",
+                    "rule_trend",
+                    "rule_we4",
+                )
+                if c in post
+            ]
             run_improve = post[run_cols].any(axis=1) & (
-                post["point_type"] == "special_cause_improvement")
+                post["point_type"] == "special_cause_improvement"
+            )
             improving = improving.add(run_improve.groupby(post["team"]).sum(), fill_value=0)
             latest = d.groupby("team").tail(1).set_index("team")["point_type"]
-            concern = concern | (latest == "special_cause_concern").reindex(concern.index,
-                                                                              fill_value=False)
+            concern = concern | (latest == "special_cause_concern").reindex(
+                concern.index, fill_value=False
+            )
         for team in before.index:
             if team not in ready:
                 verdict = "too early to tell"
@@ -456,13 +501,31 @@ def sustained_improvement(
                 verdict = "sustained improvement"
             else:
                 verdict = "no sustained change yet"
-            rows.append({"team": team, "measure": m_id, "title": m.title,
-                         "first_change": changes[team].strftime("%Y-%m-%d"),
-                         "points_before": int(before[team]), "points_after": int(after[team]),
-                         "improving_points": int(improving[team]), "verdict": verdict})
-    out = pd.DataFrame(rows, columns=["team", "measure", "title", "first_change",
-                                      "points_before", "points_after", "improving_points",
-                                      "verdict"])
+            rows.append(
+                {
+                    "team": team,
+                    "measure": m_id,
+                    "title": m.title,
+                    "first_change": changes[team].strftime("%Y-%m-%d"),
+                    "points_before": int(before[team]),
+                    "points_after": int(after[team]),
+                    "improving_points": int(improving[team]),
+                    "verdict": verdict,
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "team",
+            "measure",
+            "title",
+            "first_change",
+            "points_before",
+            "points_after",
+            "improving_points",
+            "verdict",
+        ],
+    )
     return out.sort_values(["measure", "team"], kind="stable").reset_index(drop=True)
 
 

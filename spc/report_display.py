@@ -61,8 +61,10 @@ def _show_figure(fig: Any, alt: str) -> None:
     buf = io.BytesIO()
     save(fig, buf, format="png", description=alt, close=True)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    _html(f'<img src="data:image/png;base64,{data}" alt="{esc(alt, quote=True)}" '
-          'style="max-width: 100%">')
+    _html(
+        f'<img src="data:image/png;base64,{data}" alt="{esc(alt, quote=True)}" '
+        'style="max-width: 100%">'
+    )
 
 
 def _period_text(report: TeamReport) -> str:
@@ -108,8 +110,10 @@ def show_team_report(report: TeamReport, interactive: bool = False) -> None:
 
     _html(header_html(report))
     if report.skipped:
-        _html(f'<p class="spc-note">Not shown (no data for this team): '
-              f"{esc(', '.join(report.skipped))}.</p>")
+        _html(
+            f'<p class="spc-note">Not shown (no data for this team): '
+            f"{esc(', '.join(report.skipped))}.</p>"
+        )
     for section in report.sections:
         top, caption = section_html(section)
         _html(top)
@@ -130,7 +134,7 @@ def data_warnings_html(warnings: Sequence[str]) -> str:
         return "<h2>Data quality</h2><p>The data checks found no gaps or small denominators.</p>"
     items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
     return (
-        "<h2>Data quality</h2><p class=\"spc-note\">The data checks raised these warnings. "
+        '<h2>Data quality</h2><p class="spc-note">The data checks raised these warnings. '
         "Charts are still drawn, but read them with these in mind.</p>"
         f"<ul>{items}</ul>"
     )
@@ -166,7 +170,7 @@ def show_overview(
     chosen = list(dict.fromkeys(summary["measure"]))
     teams = summary["team"].nunique()
     _html(
-        f"{_STYLE}<h1>Collaborative overview</h1><p class=\"spc-sub\">{teams} teams &middot; "
+        f'{_STYLE}<h1>Collaborative overview</h1><p class="spc-sub">{teams} teams &middot; '
         f"{len(chosen)} measures</p><p>The grid shows each team's latest value with its "
         "variation icon (has the process changed?) and, where there is a target, its assurance "
         "icon (will it meet the target?). It is not a league table: compare each team with its "
@@ -177,14 +181,18 @@ def show_overview(
     for m_id in chosen:
         m = get_measure(m_id)
         _html(f"<h2>{esc(m.title)}</h2>")
-        _show_figure(plot_facets(charts[m_id], title=m.title),
-                     f"{m.title}: one small chart per team, {m.unit}")
+        _show_figure(
+            plot_facets(charts[m_id], title=m.title),
+            f"{m.title}: one small chart per team, {m.unit}",
+        )
     funnel_ids = funnel_measures(chosen)
     if funnel_ids:
-        _html("<h2>Funnel plots: the latest month</h2><p>Each dot is a team; the funnels show "
-              "how far a team can be from the collaborative's average by chance alone (95% "
-              "and 99.8% limits). Teams outside the 99.8% funnel are worth a conversation, "
-              "not a ranking.</p>")
+        _html(
+            "<h2>Funnel plots: the latest month</h2><p>Each dot is a team; the funnels show "
+            "how far a team can be from the collaborative's average by chance alone (95% "
+            "and 99.8% limits). Teams outside the 99.8% funnel are worth a conversation, "
+            "not a ranking.</p>"
+        )
     for m_id in funnel_ids:
         m = get_measure(m_id)
         rows = data[(data["measure"] == m_id) & data["value"].notna()]
@@ -192,16 +200,25 @@ def show_overview(
         latest = rows[rows["period"] == month]
         if latest["team"].nunique() < 3:
             continue
-        ax = funnel(latest, y="numerator", n="denominator", label="team", chart=m.chart,
-                    multiply=m.multiplier, title=f"{m.title}, {month:%B %Y}", units=m.unit,
-                    improvement=m.improvement,
-                    xlab=f"Denominator: {humanise(' + '.join(m.denominator))}")
+        ax = funnel(
+            latest,
+            y="numerator",
+            n="denominator",
+            label="team",
+            chart=m.chart,
+            multiply=m.multiplier,
+            title=f"{m.title}, {month:%B %Y}",
+            units=m.unit,
+            improvement=m.improvement,
+            xlab=f"Denominator: {humanise(' + '.join(m.denominator))}",
+        )
         _show_figure(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
     sustained = sustained_improvement(data, chosen, rules, settings=settings)
     if len(sustained):
         table = sustained[["team", "title", "first_change", "points_after", "verdict"]]
-        _html("<h2>Sustained improvement since each team's first change</h2>"
-              "<p>Limits are frozen on each team's data before its first change; a sustained "
-              "improvement is a run of points on the better side of that baseline, not a "
-              "single good month.</p>"
-              + table.to_html(index=False, escape=True, border=0))
+        _html(
+            "<h2>Sustained improvement since each team's first change</h2>"
+            "<p>Limits are frozen on each team's data before its first change; a sustained "
+            "improvement is a run of points on the better side of that baseline, not a "
+            "single good month.</p>" + table.to_html(index=False, escape=True, border=0)
+        )

@@ -345,12 +345,18 @@ def anhoej_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
     return [
         _sigma_rule(ri),
         RuleResult(
-            "long_run", long_run, np.where(long_run, side, 0.0),
-            "Long run above CL", "Long run below CL",
+            "long_run",
+            long_run,
+            np.where(long_run, side, 0.0),
+            "Long run above CL",
+            "Long run below CL",
         ),
         RuleResult(
-            "few_crossings", few, np.where(few, side, 0.0),
-            "Few crossings (above CL)", "Few crossings (below CL)",
+            "few_crossings",
+            few,
+            np.where(few, side, 0.0),
+            "Few crossings (above CL)",
+            "Few crossings (below CL)",
         ),
     ]
 
@@ -375,11 +381,21 @@ def ihi_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
     n = opts.shift_length
     return [
         _sigma_rule(ri, "astronomical"),
-        RuleResult("shift", shift, np.where(shift, shift_dir, 0.0),
-                   f"Shift: {n}+ points above CL", f"Shift: {n}+ points below CL"),
+        RuleResult(
+            "shift",
+            shift,
+            np.where(shift, shift_dir, 0.0),
+            f"Shift: {n}+ points above CL",
+            f"Shift: {n}+ points below CL",
+        ),
         RuleResult("trend", trend, trend_dir, "Trend (increasing)", "Trend (decreasing)"),
-        RuleResult("runs", runs, np.where(runs, ri.runs.side, 0.0),
-                   "Too few or many runs (above CL)", "Too few or many runs (below CL)"),
+        RuleResult(
+            "runs",
+            runs,
+            np.where(runs, ri.runs.side, 0.0),
+            "Too few or many runs (above CL)",
+            "Too few or many runs (below CL)",
+        ),
     ]
 
 
@@ -413,11 +429,21 @@ def mdc_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
     t = opts.trend_length
     return [
         RuleResult("outside", outside, outside_dir, "Above UCL", "Below LCL"),
-        RuleResult("trend", trend, trend_dir,
-                   f"{t} Point Trend (Increasing)", f"{t} Point Trend (Decreasing)"),
+        RuleResult(
+            "trend",
+            trend,
+            trend_dir,
+            f"{t} Point Trend (Increasing)",
+            f"{t} Point Trend (Decreasing)",
+        ),
         RuleResult("two_in_three", two3, two3_dir, "2 in 3 Above CL", "2 in 3 Below CL"),
-        RuleResult("shift", shift, np.where(shift, side, 0.0),
-                   f"{n} Points Above CL", f"{n} Points Below CL"),
+        RuleResult(
+            "shift",
+            shift,
+            np.where(shift, side, 0.0),
+            f"{n} Points Above CL",
+            f"{n} Points Below CL",
+        ),
     ]
 
 
@@ -442,12 +468,15 @@ def western_electric_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]
     n = opts.shift_length
     return [
         _sigma_rule(ri, "we1"),
-        RuleResult("we2", we2[0], we2[1], "2 of 3 beyond 2 sigma (high)",
-                   "2 of 3 beyond 2 sigma (low)"),
-        RuleResult("we3", we3[0], we3[1], "4 of 5 beyond 1 sigma (high)",
-                   "4 of 5 beyond 1 sigma (low)"),
-        RuleResult("we4", we4, np.where(we4, side, 0.0), f"{n} in a row above CL",
-                   f"{n} in a row below CL"),
+        RuleResult(
+            "we2", we2[0], we2[1], "2 of 3 beyond 2 sigma (high)", "2 of 3 beyond 2 sigma (low)"
+        ),
+        RuleResult(
+            "we3", we3[0], we3[1], "4 of 5 beyond 1 sigma (high)", "4 of 5 beyond 1 sigma (low)"
+        ),
+        RuleResult(
+            "we4", we4, np.where(we4, side, 0.0), f"{n} in a row above CL", f"{n} in a row below CL"
+        ),
     ]
 
 
@@ -464,19 +493,27 @@ class RuleSet:
 #: The rule-set presets, with the values of their options.
 PRESETS: dict[str, RuleSet] = {
     "anhoej": RuleSet(
-        "anhoej", anhoej_rules, RuleOptions(7, 7, "skip", "skip"),
+        "anhoej",
+        anhoej_rules,
+        RuleOptions(7, 7, "skip", "skip"),
         ("sigma", "long_run", "few_crossings"),
     ),
     "ihi": RuleSet(
-        "ihi", ihi_rules, RuleOptions(6, 5, "skip", "skip"),
+        "ihi",
+        ihi_rules,
+        RuleOptions(6, 5, "skip", "skip"),
         ("astronomical", "shift", "trend", "runs"),
     ),
     "mdc": RuleSet(
-        "mdc", mdc_rules, RuleOptions(7, 7, "break", "break"),
+        "mdc",
+        mdc_rules,
+        RuleOptions(7, 7, "break", "break"),
         ("outside", "trend", "two_in_three", "shift"),
     ),
     "western_electric": RuleSet(
-        "western_electric", western_electric_rules, RuleOptions(8, 6, "break", "skip"),
+        "western_electric",
+        western_electric_rules,
+        RuleOptions(8, 6, "break", "skip"),
         ("we1", "we2", "we3", "we4"),
     ),
 }

@@ -177,9 +177,7 @@ def runs_analysis(
     if method != "anhoej":
         boxed = (n_useful >= _BOX_N0) & (n_useful <= _BOX_N0 + BOX_CB.size - 1)
         if boxed.any():
-            signal[boxed] = _box_signal(
-                n_useful[boxed], crossings[boxed], longest[boxed], method
-            )
+            signal[boxed] = _box_signal(n_useful[boxed], crossings[boxed], longest[boxed], method)
     signal[empty] = False
 
     point_side = np.where(useful, side, 0.0)

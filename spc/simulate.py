@@ -140,9 +140,7 @@ def month_on_month(values: Sequence[float] | pd.Series) -> pd.DataFrame:
     direction = np.select([change > 0, change < 0, change == 0], ["up", "down", "same"], "")
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = change / v.shift(1).abs() * 100
-    return pd.DataFrame(
-        {"value": v, "change": change, "pct_change": pct, "direction": direction}
-    )
+    return pd.DataFrame({"value": v, "change": change, "pct_change": pct, "direction": direction})
 
 
 def rag_ratings(
@@ -232,8 +230,7 @@ def detection_table(
         y[:, baseline:] += shift
         cuts = _truncations(y, baseline)
         for rules in rule_sets:
-            res = qic(cuts, x="x", y="y", chart=chart, facet="key", freeze=baseline,
-                      rules=rules)
+            res = qic(cuts, x="x", y="y", chart=chart, facet="key", freeze=baseline, rules=rules)
             flagged = res.data.groupby("key", sort=False)["signal"].any()
             keys = flagged.index.to_numpy()
             signalled = pd.DataFrame(
@@ -351,8 +348,14 @@ def league_table(
         rank = pd.Series(rate).rank(method="first").astype(int).to_numpy()
         rows.append(
             pd.DataFrame(
-                {"team": teams, "year": year, "falls": falls, "bed_days": size, "rate": rate,
-                 "rank": rank}
+                {
+                    "team": teams,
+                    "year": year,
+                    "falls": falls,
+                    "bed_days": size,
+                    "rate": rate,
+                    "rank": rank,
+                }
             )
         )
     return pd.concat(rows, ignore_index=True)
@@ -386,9 +389,15 @@ def limit_spread(
         ucl = d.groupby("series")["ucl"].first()
         after = d[d["xx"] > b]
         alarms = after.groupby("series")["sigma_signal"].any()
-        rows.append({"baseline": b, "ucl_mean": float(ucl.mean()),
-                     "ucl_low": float(ucl.quantile(0.05)), "ucl_high": float(ucl.quantile(0.95)),
-                     "false_alarm": float(alarms.mean())})
+        rows.append(
+            {
+                "baseline": b,
+                "ucl_mean": float(ucl.mean()),
+                "ucl_low": float(ucl.quantile(0.05)),
+                "ucl_high": float(ucl.quantile(0.95)),
+                "false_alarm": float(alarms.mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -425,15 +434,34 @@ def rare_event_detection(
         gaps.append(ev.assign(sim=i))
     change = pd.Timestamp(START) + pd.Timedelta(days=change_day)
     out = []
-    u = qic(pd.concat(months), x="month", y="events", n="bed_days", chart="u", multiply=1000,
-            facet="sim", improvement="decrease").data
+    u = qic(
+        pd.concat(months),
+        x="month",
+        y="events",
+        n="bed_days",
+        chart="u",
+        multiply=1000,
+        facet="sim",
+        improvement="decrease",
+    ).data
     # short T-chart phases are expected with rare events; their trial-limit warning is noise here
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
-        t = qic(pd.concat(gaps), x="date", y="days_between", chart="t", facet="sim",
-                improvement="increase").data
+        t = qic(
+            pd.concat(gaps),
+            x="date",
+            y="days_between",
+            chart="t",
+            facet="sim",
+            improvement="increase",
+        ).data
     for name, d in (("u", u), ("t", t)):
         hit = (d["x"] >= change) & (d["point_type"] == "special_cause_improvement")
-        out.append({"chart": name, "detected": float(hit.groupby(d["sim"]).any().mean()),
-                    "n_simulations": n_simulations})
+        out.append(
+            {
+                "chart": name,
+                "detected": float(hit.groupby(d["sim"]).any().mean()),
+                "n_simulations": n_simulations,
+            }
+        )
     return pd.DataFrame(out)

@@ -17,8 +17,11 @@ import pandas as pd
 from spc.icons import icon_svg
 from spc.labels import fmt_num
 
-_ASSURANCE_ICON = {"consistent_pass": "pass", "consistent_fail": "fail",
-                   "inconsistent": "inconsistent"}
+_ASSURANCE_ICON = {
+    "consistent_pass": "pass",
+    "consistent_fail": "fail",
+    "inconsistent": "inconsistent",
+}
 
 
 def _cell(row: pd.Series, icon_size: int) -> str:
@@ -35,12 +38,17 @@ def summary_grid(summary: pd.DataFrame, icon_size: int = 22) -> pd.io.formats.st
     notebooks; the index and header texts are escaped by the Styler.
     """
     cells = summary.assign(cell=[_cell(r, icon_size) for _, r in summary.iterrows()])
-    grid = cells.pivot_table(index="team", columns="title", values="cell", aggfunc="first",
-                             sort=False).fillna("-")
+    grid = cells.pivot_table(
+        index="team", columns="title", values="cell", aggfunc="first", sort=False
+    ).fillna("-")
     grid = grid[list(dict.fromkeys(summary["title"]))]
     grid.index.name, grid.columns.name = "Team", None
-    return grid.style.format(escape=None).format_index(escape="html", axis=0).format_index(
-        escape="html", axis=1).set_table_attributes('class="spc-grid"')
+    return (
+        grid.style.format(escape=None)
+        .format_index(escape="html", axis=0)
+        .format_index(escape="html", axis=1)
+        .set_table_attributes('class="spc-grid"')
+    )
 
 
 def summary_grid_html(summary: pd.DataFrame, icon_size: int = 22) -> str:
@@ -52,8 +60,10 @@ def summary_grid_html(summary: pd.DataFrame, icon_size: int = 22) -> str:
     for team, rows in summary.groupby("team", sort=True):
         by_measure = rows.set_index("measure")
         cells = "".join(
-            f"<td>{_cell(by_measure.loc[m], icon_size)}</td>" if m in by_measure.index
-            else "<td>-</td>" for m in measures
+            f"<td>{_cell(by_measure.loc[m], icon_size)}</td>"
+            if m in by_measure.index
+            else "<td>-</td>"
+            for m in measures
         )
         body.append(f"<tr><th>{html.escape(str(team))}</th>{cells}</tr>")
     return (

@@ -355,9 +355,7 @@ def get_template(name: str) -> TemplateSpec:
     try:
         return TEMPLATES[name]
     except KeyError:
-        raise SPCError(
-            f"unknown template {name!r}: choose one of {', '.join(TEMPLATES)}"
-        ) from None
+        raise SPCError(f"unknown template {name!r}: choose one of {', '.join(TEMPLATES)}") from None
 
 
 def _example_frame(spec: TemplateSpec) -> pd.DataFrame:
@@ -410,12 +408,16 @@ def _readme_rows(spec: TemplateSpec) -> list[list[str]]:
         [spec.title],
         [""],
         [f"Fill in the '{DATA_SHEET}' sheet: one row is {spec.row_is}."],
-        ["Row 2 is an example: overwrite it or delete it (rows whose "
-         f"{spec.team_column} is {EXAMPLE_MARKER} are skipped when loading)."],
+        [
+            "Row 2 is an example: overwrite it or delete it (rows whose "
+            f"{spec.team_column} is {EXAMPLE_MARKER} are skipped when loading)."
+        ],
         ["Leave a cell blank when the value is not known; do not type 0 for 'not known'."],
         ["Dates are day first (01/04/2024 is 1 April 2024); ISO dates (2024-04-01) also work."],
-        ["Aggregate counts only: never enter patient names, NHS numbers or other "
-         "patient-identifiable information."],
+        [
+            "Aggregate counts only: never enter patient names, NHS numbers or other "
+            "patient-identifiable information."
+        ],
         ["Check the file with:  safety-spc validate FILE"],
         [""],
         ["column", "required", "what to enter", "allowed values"],
@@ -614,4 +616,3 @@ def write_all_templates(folder: str | Path, formats: Sequence[str] = ("csv", "xl
         for n in TEMPLATES
         for f in formats
     ]
-

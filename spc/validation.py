@@ -160,8 +160,20 @@ _MONTHS = {
     for i, names in enumerate(
         zip(
             ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
-            ["january", "february", "march", "april", "may", "june", "july", "august",
-             "september", "october", "november", "december"],
+            [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ],
             strict=True,
         ),
         start=1,
@@ -183,9 +195,7 @@ _NAMED_DMY = re.compile(r"^(\d{1,2})[ -]+([A-Za-z]+)[ -]+(\d{4})" + _TIME + r"$"
 _HOW = "write it as DD/MM/YYYY (e.g. 01/04/2024) or YYYY-MM-DD (2024-04-01)"
 
 
-def _make(
-    y: int, m: int, d: int, time: tuple[str | None, ...] = ()
-) -> pd.Timestamp | None:
+def _make(y: int, m: int, d: int, time: tuple[str | None, ...] = ()) -> pd.Timestamp | None:
     try:
         hh, mm, ss = (int(t) if t else 0 for t in ([*list(time), None, None, None])[:3])
         return pd.Timestamp(dt.datetime(y, m, d, hh, mm, ss))

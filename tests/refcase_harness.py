@@ -88,8 +88,7 @@ def load_qic_case(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     for f in (spec.get("facet"), spec.get("facet2")):
         if f:
             dtypes[f] = str
-    data = pd.read_csv(folder / "input.csv", dtype=dtypes, keep_default_na=False,
-                       na_values=[""])
+    data = pd.read_csv(folder / "input.csv", dtype=dtypes, keep_default_na=False, na_values=[""])
     for col in spec.get("date_columns") or []:
         data[col] = pd.to_datetime(data[col])
     return spec, data
@@ -101,8 +100,9 @@ def _positions_to_x(data: pd.DataFrame, spec: dict[str, Any], positions: list[in
     x = spec["x"]
     xs = data[x]
     if spec.get("x_period"):
-        xs = xs.dt.to_period({"month": "M", "week": "W-SUN", "quarter": "Q", "year": "Y"}[
-            spec["x_period"]]).dt.start_time
+        xs = xs.dt.to_period(
+            {"month": "M", "week": "W-SUN", "quarter": "Q", "year": "Y"}[spec["x_period"]]
+        ).dt.start_time
     frame = data.assign(_x=xs)
     if not facets:
         uniq = np.sort(frame["_x"].unique())
@@ -147,21 +147,46 @@ def run_qic_case(spec: dict[str, Any], data: pd.DataFrame) -> spc.QICResult:
 
 
 QIC_FLOAT_COLUMNS = {
-    "y.sum": "y_sum", "y.length": "y_length", "y.mean": "y_mean", "y.sd": "y_sd", "n": "n",
-    "y": "y", "cl": "cl", "target": "target", "ucl": "ucl", "ucl.95": "ucl_95", "lcl": "lcl",
-    "lcl.95": "lcl_95", "longest.run": "longest_run", "longest.run.max": "longest_run_max",
-    "n.crossings": "n_crossings", "n.crossings.min": "n_crossings_min",
+    "y.sum": "y_sum",
+    "y.length": "y_length",
+    "y.mean": "y_mean",
+    "y.sd": "y_sd",
+    "n": "n",
+    "y": "y",
+    "cl": "cl",
+    "target": "target",
+    "ucl": "ucl",
+    "ucl.95": "ucl_95",
+    "lcl": "lcl",
+    "lcl.95": "lcl_95",
+    "longest.run": "longest_run",
+    "longest.run.max": "longest_run_max",
+    "n.crossings": "n_crossings",
+    "n.crossings.min": "n_crossings_min",
 }
 QIC_EXACT_COLUMNS = {
-    "part": "part", "xx": "xx", "baseline": "baseline", "include": "include",
-    "n.obs": "n_obs", "n.useful": "n_useful", "runs.signal": "runs_signal",
+    "part": "part",
+    "xx": "xx",
+    "baseline": "baseline",
+    "include": "include",
+    "n.obs": "n_obs",
+    "n.useful": "n_useful",
+    "runs.signal": "runs_signal",
     "sigma.signal": "sigma_signal",
 }
 QIC_SUMMARY_COLUMNS = {
-    "n.obs": "n_obs", "n.useful": "n_useful", "longest.run": "longest_run",
-    "longest.run.max": "longest_run_max", "n.crossings": "n_crossings",
-    "n.crossings.min": "n_crossings_min", "aLCL": "a_lcl", "aLCL.95": "a_lcl_95", "CL": "cl",
-    "aUCL.95": "a_ucl_95", "aUCL": "a_ucl", "sigma.signal": "sigma_signal",
+    "n.obs": "n_obs",
+    "n.useful": "n_useful",
+    "longest.run": "longest_run",
+    "longest.run.max": "longest_run_max",
+    "n.crossings": "n_crossings",
+    "n.crossings.min": "n_crossings_min",
+    "aLCL": "a_lcl",
+    "aLCL.95": "a_lcl_95",
+    "CL": "cl",
+    "aUCL.95": "a_ucl_95",
+    "aUCL": "a_ucl",
+    "sigma.signal": "sigma_signal",
 }
 
 
@@ -222,8 +247,7 @@ def _rebase_to_part(spec: dict[str, Any], data: pd.DataFrame) -> Any:
     if not facet:
         return [d for d in dates if d in set(data[date])]
     return {
-        name: [d for d in dates if d in set(group[date])]
-        for name, group in data.groupby(facet)
+        name: [d for d in dates if d in set(group[date])] for name, group in data.groupby(facet)
     }
 
 
@@ -274,8 +298,9 @@ def check_mdc_case(folder: Path) -> None:
     assert_close(got["cl"], expected["mean_col"], "mean_col")
     assert_close(got["lcl"], expected["lpl"], "lpl")
     assert_close(got["ucl"], expected["upl"], "upl")
-    assert_equal(got["rule_outside"], expected["outside_limits"].fillna(False).astype(bool),
-                 "outside_limits")
+    assert_equal(
+        got["rule_outside"], expected["outside_limits"].fillna(False).astype(bool), "outside_limits"
+    )
     assert_equal(got["special_cause_type"], expected["special_cause_type"], "special_cause_type")
     assert_equal(got["signal"], expected["special_cause_flag"], "special_cause_flag")
     assert_equal(got["point_type"], expected["point_type"], "point_type")

@@ -38,15 +38,22 @@ def _write(tmp_path, content) -> object:
 
 # ------------------------------------------------------------------------------ the file
 def test_every_problem_is_reported_at_once_naming_team_measure_and_field(tmp_path):
-    path = _write(tmp_path, {
-        TEAM: {
-            "falls_per_1000_bd": {"baseline": 12},
-            MEASURE: {"baseline": 0, "exclude": ["01/08/2022", 5], "target": "5",
-                      "basline": 12},
-            "harm_free_percent": {"baseline": 1.5, "exclude": "2022-08-01", "target": True},
+    path = _write(
+        tmp_path,
+        {
+            TEAM: {
+                "falls_per_1000_bd": {"baseline": 12},
+                MEASURE: {
+                    "baseline": 0,
+                    "exclude": ["01/08/2022", 5],
+                    "target": "5",
+                    "basline": 12,
+                },
+                "harm_free_percent": {"baseline": 1.5, "exclude": "2022-08-01", "target": True},
+            },
+            "AVN-OAK": [1, 2],
         },
-        "AVN-OAK": [1, 2],
-    })
+    )
     with pytest.raises(SPCError) as err:
         read_chart_settings(path)
     msg = str(err.value)
@@ -67,10 +74,13 @@ def test_every_problem_is_reported_at_once_naming_team_measure_and_field(tmp_pat
         assert text in msg, text
 
 
-@pytest.mark.parametrize("content, where", [
-    ('{"AVN-ELM": {"falls_per_1000_obd": {"baseline": 12,}}}', "line 1, column 52"),
-    ('{\n  "AVN-ELM": {\n    "falls_per_1000_obd": {"target": 5}\n  }\n', "line 5, column 1"),
-])
+@pytest.mark.parametrize(
+    "content, where",
+    [
+        ('{"AVN-ELM": {"falls_per_1000_obd": {"baseline": 12,}}}', "line 1, column 52"),
+        ('{\n  "AVN-ELM": {\n    "falls_per_1000_obd": {"target": 5}\n  }\n', "line 5, column 1"),
+    ],
+)
 def test_invalid_json_names_line_and_column(tmp_path, content, where):
     with pytest.raises(SPCError, match=f"chart_settings.json, {where}: not valid JSON"):
         read_chart_settings(_write(tmp_path, content))
@@ -86,8 +96,11 @@ def test_non_finite_target_and_missing_file(tmp_path):
 
 def test_unknown_team_is_named_with_the_nearest(tmp_path):
     settings = read_chart_settings(_write(tmp_path, {"AVN-ELN": {MEASURE: {"baseline": 12}}}))
-    with pytest.raises(SPCError, match=r"team 'AVN-ELN': not in the data files \(did you mean "
-                                       r"'AVN-ELM'\?\)"):
+    with pytest.raises(
+        SPCError,
+        match=r"team 'AVN-ELN': not in the data files \(did you mean "
+        r"'AVN-ELM'\?\)",
+    ):
         settings.check_teams(["AVN-ELM", "AVN-OAK"])
 
 
@@ -108,10 +121,17 @@ def test_team_settings_equal_the_same_qic_arguments(data):
     settings = ChartSettings({TEAM: {MEASURE: MeasureChoice(12, (AUG_2022,), 5.0)}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
-        got = chart_measure(data, MEASURE, team=TEAM, settings=settings, rules="mdc",
-                            phases=False)
-        want = chart_measure(data, MEASURE, team=TEAM, rules="mdc", phases=False, freeze=12,
-                             exclude=[AUG_2022], target=5.0)
+        got = chart_measure(data, MEASURE, team=TEAM, settings=settings, rules="mdc", phases=False)
+        want = chart_measure(
+            data,
+            MEASURE,
+            team=TEAM,
+            rules="mdc",
+            phases=False,
+            freeze=12,
+            exclude=[AUG_2022],
+            target=5.0,
+        )
     pd.testing.assert_frame_equal(got.data, want.data)
     d = got.data
     assert d["baseline"].sum() == 12 and not d.loc[d["x"] == AUG_2022, "include"].item()
@@ -119,23 +139,26 @@ def test_team_settings_equal_the_same_qic_arguments(data):
 
 
 def test_faceted_settings_apply_per_team_only(data):
-    settings = ChartSettings({
-        TEAM: {MEASURE: MeasureChoice(baseline=12, exclude=(AUG_2022,), target=5.0)},
-        "AVN-OAK": {MEASURE: MeasureChoice(exclude=(pd.Timestamp("2031-01-01"),))},
-    })
+    settings = ChartSettings(
+        {
+            TEAM: {MEASURE: MeasureChoice(baseline=12, exclude=(AUG_2022,), target=5.0)},
+            "AVN-OAK": {MEASURE: MeasureChoice(exclude=(pd.Timestamp("2031-01-01"),))},
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
-        res = chart_measure(data, MEASURE, facet="team", settings=settings, rules="mdc",
-                            phases=False, target=8.0)
-        plain = chart_measure(data, MEASURE, facet="team", rules="mdc", phases=False,
-                              target=8.0)
+        res = chart_measure(
+            data, MEASURE, facet="team", settings=settings, rules="mdc", phases=False, target=8.0
+        )
+        plain = chart_measure(data, MEASURE, facet="team", rules="mdc", phases=False, target=8.0)
     d, p = res.data, plain.data
     elm, others = d["team"] == TEAM, d["team"] != TEAM
     assert d.loc[elm, "baseline"].sum() == 12 and (d.loc[elm, "target"] == 5.0).all()
     assert not d.loc[elm & (d["x"] == AUG_2022), "include"].item()
     # other teams are exactly as without settings (their target is the overriding 8)
-    pd.testing.assert_frame_equal(d[others].reset_index(drop=True),
-                                  p[others].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        d[others].reset_index(drop=True), p[others].reset_index(drop=True)
+    )
     assert (d.loc[others, "target"] == 8.0).all()
 
 
@@ -143,8 +166,9 @@ def test_team_report_summary_and_overview_agree(data):
     settings = ChartSettings({TEAM: {MEASURE: MeasureChoice(12, (AUG_2022,), 5.0)}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
-        report = build_team_report(data[data["team"] == TEAM], TEAM, [MEASURE], rules="mdc",
-                                   settings=settings)
+        report = build_team_report(
+            data[data["team"] == TEAM], TEAM, [MEASURE], rules="mdc", settings=settings
+        )
         summary = collaborative_summary(data, [MEASURE], rules="mdc", settings=settings)
     section = report.sections[0]
     row = summary[summary["team"] == TEAM].iloc[0]
@@ -160,8 +184,7 @@ def test_report_says_when_a_baseline_is_not_applied(data):
     settings = ChartSettings({TEAM: {MEASURE: MeasureChoice(baseline=12)}})
     report = build_team_report(data[data["team"] == TEAM], TEAM, [MEASURE], settings=settings)
     assert report.sections[0].result.data["part"].max() > 1
-    assert any("the team's baseline of 12 points is not applied" in n
-               for n in report.data_warnings)
+    assert any("the team's baseline of 12 points is not applied" in n for n in report.data_warnings)
 
 
 def test_sustained_improvement_leaves_excluded_points_out_of_the_baseline(data):

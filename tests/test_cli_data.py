@@ -77,9 +77,15 @@ def test_template_all_regenerates_the_folder(tmp_path):
 
 
 def test_validate_clean_example_exits_zero(capsys):
-    files = [str(EXAMPLE / f) for f in (
-        "ward-monthly-avonmere.csv", "ward-monthly-cresthaven.xlsx", "events.csv",
-        "safety-thermometer.csv")]
+    files = [
+        str(EXAMPLE / f)
+        for f in (
+            "ward-monthly-avonmere.csv",
+            "ward-monthly-cresthaven.xlsx",
+            "events.csv",
+            "safety-thermometer.csv",
+        )
+    ]
     assert main(["validate", *files]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Checked 4 file(s): 0 error(s)")
@@ -96,11 +102,13 @@ def test_validate_bad_file_exits_nonzero_names_file_row_column_writes_nothing(tm
     out = capsys.readouterr().out
     assert "11 error(s)" in out
     assert "ERROR   messy.csv, row 4, column 'falls_low': negative count (-1)" in out
-    assert ("ERROR   messy.csv, row 1, column 'fals_total': unknown column 'fals_total' "
-            "(did you mean the column 'falls_total'?)") in out
+    assert (
+        "ERROR   messy.csv, row 1, column 'fals_total': unknown column 'fals_total' "
+        "(did you mean the column 'falls_total'?)"
+    ) in out
     assert "messy.csv, row 9, column 'month': ambiguous date '01/12/21'" in out
     assert "Fix: " in out and "Nothing was loaded" in out
-    assert _listing(tmp_path) == before                    # nothing written or changed
+    assert _listing(tmp_path) == before  # nothing written or changed
     assert sorted(os.listdir()) == cwd_before
 
 
@@ -133,8 +141,13 @@ def test_measures_command(capsys):
 
 def test_console_script_runs(tmp_path):
     exe = Path(sys.executable).parent / "safety-spc"
-    proc = subprocess.run([str(exe), "validate", str(MESSY)], capture_output=True, text=True,
-                          cwd=tmp_path, check=False)
+    proc = subprocess.run(
+        [str(exe), "validate", str(MESSY)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "ward-monthly-messy.csv, row 3, column 'occupied_bed_days': not a number" in proc.stdout
     assert list(tmp_path.iterdir()) == []
@@ -153,7 +166,13 @@ def test_closed_pipe_is_not_a_traceback(tmp_path):
     big = tmp_path / "many-problems.csv"
     big.write_text("\n".join([header, *rows]) + "\n")
     exe = Path(sys.executable).parent / "safety-spc"
-    proc = subprocess.run(f'"{exe}" validate "{big}" | head -1', shell=True, capture_output=True,
-                          text=True, cwd=tmp_path, check=False)
+    proc = subprocess.run(
+        f'"{exe}" validate "{big}" | head -1',
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert proc.stdout.startswith("Checked 1 file(s): 3001 error(s)")  # + the misspelt column
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr

@@ -13,8 +13,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::spc.SPCWarning")
 
 
 def monthly(values, ward=None, n=None) -> pd.DataFrame:
-    df = pd.DataFrame({"month": pd.date_range("2022-01-01", periods=len(values), freq="MS"),
-                       "falls": np.asarray(values, float)})
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range("2022-01-01", periods=len(values), freq="MS"),
+            "falls": np.asarray(values, float),
+        }
+    )
     if n is not None:
         df["bed_days"] = n
     if ward is not None:
@@ -27,11 +31,13 @@ SHIFTED = STABLE[:12] + [v - 3 for v in STABLE[12:]]
 
 
 def test_common_cause_caption() -> None:
-    res = spc.qic(monthly(STABLE, n=800), x="month", y="falls", n="bed_days", chart="u",
-                  multiply=1000)
+    res = spc.qic(
+        monthly(STABLE, n=800), x="month", y="falls", n="bed_days", chart="u", multiply=1000
+    )
     text = res.describe()
-    assert text.startswith("Falls (per 1,000 bed days), U chart: 24 monthly points from "
-                           "Jan 2022 to Dec 2023.")
+    assert text.startswith(
+        "Falls (per 1,000 bed days), U chart: 24 monthly points from Jan 2022 to Dec 2023."
+    )
     assert "No signals of special cause" in text
     assert "What it does not mean" in text and "noise" in text
 
@@ -58,8 +64,17 @@ def test_run_chart_caption_says_what_it_cannot_show() -> None:
 
 
 def test_phases_and_targets_are_described() -> None:
-    res = spc.qic(monthly(SHIFTED, n=800), x="month", y="falls", n="bed_days", chart="u",
-                  multiply=1000, part=["2023-01-01"], target=2.0, improvement="decrease")
+    res = spc.qic(
+        monthly(SHIFTED, n=800),
+        x="month",
+        y="falls",
+        n="bed_days",
+        chart="u",
+        multiply=1000,
+        part=["2023-01-01"],
+        target=2.0,
+        improvement="decrease",
+    )
     text = res.describe()
     assert "2 phases" in text and "Jan 2023 (12 points)" in text
     assert "Target 2" in text
@@ -68,8 +83,18 @@ def test_phases_and_targets_are_described() -> None:
 def test_event_charts_speak_of_events_not_days() -> None:
     """A T chart has one point per event on its date: not a daily series, and the dates are
     days (12 Mar 2024), not months."""
-    dates = pd.to_datetime(["2023-01-09", "2023-03-20", "2023-04-02", "2023-07-14",
-                            "2023-08-30", "2023-11-03", "2024-01-22", "2024-03-12"])
+    dates = pd.to_datetime(
+        [
+            "2023-01-09",
+            "2023-03-20",
+            "2023-04-02",
+            "2023-07-14",
+            "2023-08-30",
+            "2023-11-03",
+            "2024-01-22",
+            "2024-03-12",
+        ]
+    )
     df = pd.DataFrame({"date": dates, "days": np.r_[30, dates.to_series().diff().dt.days[1:]]})
     text = spc.describe(spc.qic(df, x="date", y="days", chart="t"))
     assert "8 points (one per event) from 9 Jan 2023 to 12 Mar 2024" in text

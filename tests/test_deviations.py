@@ -17,8 +17,12 @@ def test_deviations_page_lists_every_tested_choice() -> None:
     from pathlib import Path
 
     text = (Path(__file__).parents[1] / "docs" / "deviations.md").read_text()
-    for phrase in ("zero_n=\"qicharts2\"", "screen_mr=False", "short_group_warning",
-                   "missing value where TRUE/FALSE needed"):
+    for phrase in (
+        'zero_n="qicharts2"',
+        "screen_mr=False",
+        "short_group_warning",
+        "missing value where TRUE/FALSE needed",
+    ):
         assert phrase in text
 
 
@@ -36,8 +40,12 @@ def test_mdc_missing_value_that_crashes_nhsrplotthedots_is_computed() -> None:
 
 
 def test_t_and_g_charts_refuse_duplicate_events() -> None:
-    df = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01"]),
-                       "days": [3.0, 4.0, 5.0]})
+    df = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01"]),
+            "days": [3.0, 4.0, 5.0],
+        }
+    )
     with pytest.raises(spc.SPCError, match="duplicate rows found in 'date'"):
         spc.qic(df, x="date", y="days", chart="t")
 

@@ -11,10 +11,35 @@ import pytest
 import spc
 
 REQUIRED = [
-    "x", "y_sum", "y_length", "y_mean", "y_sd", "n", "y", "cl", "lcl", "ucl", "lcl_95",
-    "ucl_95", "target", "part", "xx", "baseline", "include", "n_obs", "n_useful",
-    "longest_run", "longest_run_max", "n_crossings", "n_crossings_min", "runs_signal",
-    "sigma_signal", "signal", "special_cause_type", "point_type", "short_group_warning",
+    "x",
+    "y_sum",
+    "y_length",
+    "y_mean",
+    "y_sd",
+    "n",
+    "y",
+    "cl",
+    "lcl",
+    "ucl",
+    "lcl_95",
+    "ucl_95",
+    "target",
+    "part",
+    "xx",
+    "baseline",
+    "include",
+    "n_obs",
+    "n_useful",
+    "longest_run",
+    "longest_run_max",
+    "n_crossings",
+    "n_crossings_min",
+    "runs_signal",
+    "sigma_signal",
+    "signal",
+    "special_cause_type",
+    "point_type",
+    "short_group_warning",
 ]
 RULE_SETS = list(spc.RULES)
 
@@ -133,8 +158,13 @@ def test_result_does_not_depend_on_row_order_or_index(chart: str) -> None:
 
 
 def test_summary_has_one_row_per_facet_and_part() -> None:
-    res = compute("u", part={"Ward A": [pd.Timestamp("2023-01-01")]}, target=5,
-                  improvement="decrease", multiply=1000)
+    res = compute(
+        "u",
+        part={"Ward A": [pd.Timestamp("2023-01-01")]},
+        target=5,
+        improvement="decrease",
+        multiply=1000,
+    )
     s = res.summary()
     assert s[["ward", "part"]].values.tolist() == [["Ward A", 1], ["Ward A", 2], ["Ward B", 1]]
     assert s["n"].tolist() == [12, 18, 30]

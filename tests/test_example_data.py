@@ -30,7 +30,7 @@ def test_twelve_teams_four_trusts_36_months(example):
     assert falls["team"].nunique() == 12 and falls["trust"].nunique() == 4
     months = falls.groupby("team")["period"].agg(["min", "max", "count"])
     assert (months["max"] == pd.Timestamp("2024-03-01")).all()
-    assert months.loc["CRH-ASH", "count"] == 24                  # the late joiner
+    assert months.loc["CRH-ASH", "count"] == 24  # the late joiner
     assert months.loc["CRH-ASH", "min"] == pd.Timestamp("2022-04-01")
     full = months.drop("CRH-ASH")
     assert (full["min"] == pd.Timestamp("2021-04-01")).all()
@@ -51,13 +51,13 @@ def test_rates_are_realistic(example):
         m = spc.measures().loc[measure, "multiplier"]
         return r["numerator"].sum() / r["denominator"].sum() * m
 
-    assert 4 < pooled("falls_per_1000_obd") < 8            # national about 6.6
+    assert 4 < pooled("falls_per_1000_obd") < 8  # national about 6.6
     assert 0.1 < pooled("falls_harm_per_1000_obd") < 0.5
     assert 0.8 < pooled("pu_cat2plus_per_1000_obd") < 2.5
     assert 88 < pooled("vte_risk_assessment_percent") < 97
     assert 88 < pooled("harm_free_percent") < 97
     obd = _rates(example, "falls_per_1000_obd")["denominator"]
-    assert obd.between(550, 950).all()                      # 26-30 beds, 86-97 % occupied
+    assert obd.between(550, 950).all()  # 26-30 beds, 86-97 % occupied
 
 
 def _before_after(example: pd.DataFrame, team: str) -> float:
@@ -66,14 +66,15 @@ def _before_after(example: pd.DataFrame, team: str) -> float:
     before = r[r.period < "2022-08-01"]
     after = r[r.period >= "2023-04-01"]
     return (after.numerator.sum() / after.denominator.sum()) / (
-        before.numerator.sum() / before.denominator.sum())
+        before.numerator.sum() / before.denominator.sum()
+    )
 
 
 def test_improvement_programme_has_varied_effects(example):
-    assert _before_after(example, "AVN-ELM") < 0.7              # strong
-    assert _before_after(example, "CRH-ELM") < 0.7              # strong
-    assert 0.7 < _before_after(example, "AVN-ASH") < 1.3        # no effect
-    assert _before_after(example, "DNM-OAK") > 1.3              # deteriorates
+    assert _before_after(example, "AVN-ELM") < 0.7  # strong
+    assert _before_after(example, "CRH-ELM") < 0.7  # strong
+    assert 0.7 < _before_after(example, "AVN-ASH") < 1.3  # no effect
+    assert _before_after(example, "DNM-OAK") > 1.3  # deteriorates
 
 
 def test_change_log_marks_phase_starts_around_month_18(example):
@@ -86,18 +87,22 @@ def test_change_log_marks_phase_starts_around_month_18(example):
 
 def test_events_match_monthly_counts():
     events = pd.read_csv(EXAMPLE / "events.csv", parse_dates=["date"])
-    monthly = pd.concat([pd.read_csv(p, parse_dates=["month"])
-                         for p in sorted(EXAMPLE.glob("ward-monthly-*.csv"))]
-                        + [pd.read_excel(EXAMPLE / "ward-monthly-cresthaven.xlsx", "data")])
-    harm = events[(events.event_type == "fall") & events.severity.isin(["moderate", "severe",
-                                                                           "death"])]
+    monthly = pd.concat(
+        [pd.read_csv(p, parse_dates=["month"]) for p in sorted(EXAMPLE.glob("ward-monthly-*.csv"))]
+        + [pd.read_excel(EXAMPLE / "ward-monthly-cresthaven.xlsx", "data")]
+    )
+    harm = events[
+        (events.event_type == "fall") & events.severity.isin(["moderate", "severe", "death"])
+    ]
     got = harm.groupby([harm.ward, harm.date.dt.to_period("M").dt.to_timestamp()]).size()
-    want = monthly.set_index(["ward", "month"])[["falls_moderate", "falls_severe",
-                                                 "falls_death"]].sum(axis=1)
+    want = monthly.set_index(["ward", "month"])[
+        ["falls_moderate", "falls_severe", "falls_death"]
+    ].sum(axis=1)
     want = want[want > 0]
     got.index.names = want.index.names
-    pd.testing.assert_series_equal(got.sort_index(), want.sort_index().astype(got.dtype),
-                                   check_names=False)
+    pd.testing.assert_series_equal(
+        got.sort_index(), want.sort_index().astype(got.dtype), check_names=False
+    )
 
 
 def test_data_are_labelled_synthetic():
@@ -105,9 +110,13 @@ def test_data_are_labelled_synthetic():
     assert "SYNTHETIC" in readme and "generate.py" in readme and "seed" in readme
     manifest = pd.read_csv(EXAMPLE / "manifest.csv")
     assert list(manifest.columns) == ["name", "description", "source", "used_by"]
-    files = {str(p.relative_to(EXAMPLE)) for p in EXAMPLE.rglob("*")
-             if p.is_file() and p.name not in ("README.md", "manifest.csv", "generate.py")
-             and "__pycache__" not in p.parts}
+    files = {
+        str(p.relative_to(EXAMPLE))
+        for p in EXAMPLE.rglob("*")
+        if p.is_file()
+        and p.name not in ("README.md", "manifest.csv", "generate.py")
+        and "__pycache__" not in p.parts
+    }
     assert files == set(manifest["name"])
     assert manifest["description"].str.contains("SYNTHETIC").sum() >= 8
 
@@ -115,7 +124,7 @@ def test_data_are_labelled_synthetic():
 def test_generate_reproduces_the_committed_files(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("generate", EXAMPLE / "generate.py")
     module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "generate", module)   # dataclasses need the module
+    monkeypatch.setitem(sys.modules, "generate", module)  # dataclasses need the module
     spec.loader.exec_module(module)
     module.main(tmp_path)
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())

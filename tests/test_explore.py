@@ -66,13 +66,28 @@ def test_chart_note(measure, chart, expected):
 
 
 def test_qic_overrides_apply_every_setting():
-    s = ExploreSettings(TEAM, MEASURE, "i", rules="ihi", baseline=12, target=5.0,
-                        phase_starts=[pd.Timestamp("2023-01-01")],
-                        exclude=[pd.Timestamp("2022-01-01")], improvement="neutral")
+    s = ExploreSettings(
+        TEAM,
+        MEASURE,
+        "i",
+        rules="ihi",
+        baseline=12,
+        target=5.0,
+        phase_starts=[pd.Timestamp("2023-01-01")],
+        exclude=[pd.Timestamp("2022-01-01")],
+        improvement="neutral",
+    )
     kw = qic_overrides(s, MEASURE)
-    assert kw == {"phases": False, "chart": "i", "rules": "ihi", "improvement": "neutral",
-                  "target": 5.0, "part": [pd.Timestamp("2023-01-01")], "freeze": 12,
-                  "exclude": [pd.Timestamp("2022-01-01")]}
+    assert kw == {
+        "phases": False,
+        "chart": "i",
+        "rules": "ihi",
+        "improvement": "neutral",
+        "target": 5.0,
+        "part": [pd.Timestamp("2023-01-01")],
+        "freeze": 12,
+        "exclude": [pd.Timestamp("2022-01-01")],
+    }
     assert qic_overrides(ExploreSettings(TEAM, MEASURE, "c"), MEASURE)["n"] is None
 
 
@@ -81,8 +96,12 @@ def test_compute_labels_and_settings_change_the_result(data):
     assert base.ok and base.title.startswith("Inpatient falls per 1,000 occupied bed days")
     assert base.caption.startswith("Inpatient falls per 1,000 occupied bed days, U chart")
     assert base.result.data["part"].max() == 2
-    one = compute(data, default_settings(data, TEAM, MEASURE, phase_starts=[], exclude=[
-        pd.Timestamp("2022-01-01")]))
+    one = compute(
+        data,
+        default_settings(
+            data, TEAM, MEASURE, phase_starts=[], exclude=[pd.Timestamp("2022-01-01")]
+        ),
+    )
     assert one.result.data["part"].max() == 1
     assert not one.result.data.set_index("x").loc[pd.Timestamp("2022-01-01"), "include"]
     bad = compute(data, default_settings(data, TEAM, "days_between_falls_with_harm", chart="u"))
@@ -97,8 +116,9 @@ def test_what_if_signals_only_for_extreme_values(data):
     assert not usual.signal and usual.message.startswith("No: 5 in Apr 2024")
     # days between events: the next event is `value` days after the last one
     ev = what_if(data, default_settings(data, TEAM, "days_between_falls_with_harm"), 30)
-    assert ev.x > data.loc[data["measure"] == "days_between_falls_with_harm", "period"].max() - \
-        pd.Timedelta(days=3650)
+    assert ev.x > data.loc[
+        data["measure"] == "days_between_falls_with_harm", "period"
+    ].max() - pd.Timedelta(days=3650)
     with pytest.raises(SPCError, match="0 or more"):
         what_if(data, s, -1)
 
@@ -120,14 +140,19 @@ def test_changes_frame_and_files_round_trip(data, tmp_path):
     folder = spc.io.example_dir()
     files = [folder / f for f in spc.io.EXAMPLE_FILES if f != "changes.csv"] + [path]
     loaded = spc.load(files, warn=False)
-    assert not loaded.loc[(loaded["team"] == TEAM) & (loaded["measure"] == MEASURE),
-                          "phase_start"].fillna(False).astype(bool).any()
+    assert (
+        not loaded.loc[(loaded["team"] == TEAM) & (loaded["measure"] == MEASURE), "phase_start"]
+        .fillna(False)
+        .astype(bool)
+        .any()
+    )
 
 
 def test_settings_file_round_trip_and_reopen(data, tmp_path):
     path = tmp_path / "chart_settings.json"
-    chosen = default_settings(data, TEAM, MEASURE, baseline=12, target=5.5,
-                              exclude=[pd.Timestamp("2022-02-01")])
+    chosen = default_settings(
+        data, TEAM, MEASURE, baseline=12, target=5.5, exclude=[pd.Timestamp("2022-02-01")]
+    )
     write_settings(chosen, path)
     # the catalogue's own target is not stored: a later catalogue change still applies
     write_settings(default_settings(data, TEAM, "harm_free_percent", baseline=10), path)
@@ -141,7 +166,10 @@ def test_settings_file_round_trip_and_reopen(data, tmp_path):
     }
     reopened = default_settings(data, TEAM, MEASURE, chart_settings=path)
     assert (reopened.baseline, reopened.exclude, reopened.target) == (
-        12, [pd.Timestamp("2022-02-01")], 5.5)
+        12,
+        [pd.Timestamp("2022-02-01")],
+        5.5,
+    )
     assert default_settings(data, TEAM, "harm_free_percent", path).target == 95.0
     # back to the defaults removes the entry (and the team when it has none left)
     write_settings(default_settings(data, "AVN-OAK", MEASURE), path)
@@ -230,7 +258,8 @@ def test_widget_measure_what_if_and_exports(box):
     assert saved.name == "chart_settings.json"
     team = box.settings.team
     assert json.loads(saved.read_text()) == {
-        team: {"vte_risk_assessment_percent": {"baseline": 12, "target": 90.0}}}
+        team: {"vte_risk_assessment_percent": {"baseline": 12, "target": 90.0}}
+    }
     # a new explorer on the same export folder starts from what was saved
     again = explore(box.data, team, "vte_risk_assessment_percent", export_dir=saved.parent)
     assert again.settings.baseline == 12 and again.controls["target"].value == "90"

@@ -45,8 +45,9 @@ def test_funnels_narrow_as_n_grows_and_exact_approaches_normal() -> None:
 
 
 def test_outlier_classes_and_pooled_target() -> None:
-    df = pd.DataFrame({"ward": ["A", "B", "C", "D"], "falls": [2, 40, 8, 13],
-                       "bed_days": [900, 1000, 1200, 1000]})
+    df = pd.DataFrame(
+        {"ward": ["A", "B", "C", "D"], "falls": [2, 40, 8, 13], "bed_days": [900, 1000, 1200, 1000]}
+    )
     out = funnel_data(df, "falls", "bed_days", "ward", multiply=1000)
     assert out.set_index("label")["outlier"].to_dict()["A"] == "low"
     assert out.set_index("label")["outlier"].to_dict()["B"] == "high"
@@ -76,8 +77,9 @@ def test_proportion_above_one_and_zero_denominator_are_rejected() -> None:
 
 
 def test_funnel_is_exported_at_top_level() -> None:
-    df = pd.DataFrame({"ward": list("ABCDE"), "falls": [5, 6, 4, 5, 30],
-                       "bed_days": [800, 900, 700, 850, 850]})
+    df = pd.DataFrame(
+        {"ward": list("ABCDE"), "falls": [5, 6, 4, 5, 30], "bed_days": [800, 900, 700, 850, 850]}
+    )
     ax = spc.funnel(df, "falls", "bed_days", "ward", chart="u", multiply=1000)
     assert ax.get_title(loc="left") == "Funnel plot: falls"
     assert ax.get_xlabel() and ax.get_ylabel()

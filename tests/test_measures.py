@@ -35,7 +35,10 @@ def test_catalogue_has_the_measures_the_issue_names():
     m = spc.measures()
     for mid, (topic, chart, improvement) in REQUIRED_IDS.items():
         assert (m.loc[mid, "topic"], m.loc[mid, "chart"], m.loc[mid, "improvement"]) == (
-            topic, chart, improvement), mid
+            topic,
+            chart,
+            improvement,
+        ), mid
 
 
 def test_one_balancing_measure_per_clinical_topic():
@@ -47,8 +50,19 @@ def test_one_balancing_measure_per_clinical_topic():
 def test_catalogue_frame_columns_and_types():
     m = spc.measures()
     assert m.index.name == "id" and m.index.is_unique
-    for col in ("title", "topic", "type", "numerator", "denominator", "multiplier", "unit",
-                "chart", "improvement", "target", "definition"):
+    for col in (
+        "title",
+        "topic",
+        "type",
+        "numerator",
+        "denominator",
+        "multiplier",
+        "unit",
+        "chart",
+        "improvement",
+        "target",
+        "definition",
+    ):
         assert col in m.columns
     assert set(m["type"]) <= {"outcome", "process", "balancing"}
     assert set(m["chart"]) <= set(CHART_TYPES)
@@ -56,7 +70,8 @@ def test_catalogue_frame_columns_and_types():
     assert m.loc["harm_free_percent", "target"] == 95
     assert m.loc["falls_per_1000_obd", "multiplier"] == 1000
     assert m.loc["falls_harm_per_1000_obd", "numerator"] == (
-        "falls_moderate + falls_severe + falls_death")
+        "falls_moderate + falls_severe + falls_death"
+    )
     # every definition is one plain sentence
     assert all(d.endswith(".") and d.count(". ") == 0 for d in m["definition"])
 
@@ -72,8 +87,11 @@ def test_shipped_measures_use_template_columns():
 
 
 def test_get_measure_unknown_id_suggests():
-    with pytest.raises(SPCError, match=r"unknown measure 'falls_per_1000' \(did you mean "
-                                       r"'falls_per_1000_obd'\?\)"):
+    with pytest.raises(
+        SPCError,
+        match=r"unknown measure 'falls_per_1000' \(did you mean "
+        r"'falls_per_1000_obd'\?\)",
+    ):
         get_measure("falls_per_1000")
 
 
@@ -98,8 +116,10 @@ def test_new_measure_with_its_own_columns_loads(tmp_path):
         'definition = "Patients aged 65+ with lying and standing BP recorded."\n'
     )
     data = tmp_path / "wm.csv"
-    data.write_text("ward,month,occupied_bed_days,lsbp_num,lsbp_den\nW1,2024-04,700,9,12\n"
-                    "W1,2024-05,700,13,12\n")
+    data.write_text(
+        "ward,month,occupied_bed_days,lsbp_num,lsbp_den\nW1,2024-04,700,9,12\n"
+        "W1,2024-05,700,13,12\n"
+    )
     with pytest.raises(spc.DataValidationError, match=r"lsbp_num \(13\) is more than lsbp_den"):
         spc.load(data, measures_file=f)
     data.write_text("ward,month,occupied_bed_days,lsbp_num,lsbp_den\nW1,2024-04,700,9,12\n")
@@ -121,11 +141,14 @@ def test_bad_entries_name_file_entry_and_field_all_at_once(tmp_path):
     text = "\n".join(problems)
     assert "bad.toml, entry 'falls_per_1000_obd', field 'chart': 'x' is not allowed" in text
     assert "bad.toml, entry 'falls_per_1000_obd', field 'target': 'high' must be a number" in text
-    assert ("bad.toml, entry 'my_measure', field 'type': 'outcom' is not allowed "
-            "(did you mean 'outcome'?)") in text
+    assert (
+        "bad.toml, entry 'my_measure', field 'type': 'outcom' is not allowed "
+        "(did you mean 'outcome'?)"
+    ) in text
     assert "entry 'my_measure', field 'improvement': 'down' is not allowed" in text
-    assert ("entry 'my_measure', field 'multipler': unknown field "
-            "(did you mean 'multiplier'?)") in text
+    assert (
+        "entry 'my_measure', field 'multipler': unknown field (did you mean 'multiplier'?)"
+    ) in text
     assert "entry 'my_measure', field 'denominator': a u chart needs a denominator" in text
     assert len(problems) == 6
 
@@ -134,15 +157,20 @@ def test_bad_entries_name_file_entry_and_field_all_at_once(tmp_path):
     ("toml", "match"),
     [
         ('[new]\ntitle = "t"\n', r"entry 'new', field 'topic': missing"),
-        ('[falls_per_1000_obd]\nmultiplier = -1\n', r"field 'multiplier': -1 must be a positive"),
-        ('[falls_per_1000_obd]\nnumerator = 3\n', r"field 'numerator': must be a column name"),
+        ("[falls_per_1000_obd]\nmultiplier = -1\n", r"field 'multiplier': -1 must be a positive"),
+        ("[falls_per_1000_obd]\nnumerator = 3\n", r"field 'numerator': must be a column name"),
         ('[falls_per_1000_obd]\ntitle = ""\n', r"field 'title': must be non-empty text"),
-        ('[days_between_falls_with_harm]\nseverities = ["modrate"]\n',
-         r"field 'severities': 'modrate' is not a severity of fall \(did you mean 'moderate'\?\)"),
-        ('[days_between_falls_with_harm]\nevent_type = "slip"\n',
-         r"field 'event_type': 'slip' is not an event type"),
-        ('falls_per_1000_obd = 3\n', r"entry 'falls_per_1000_obd': expected a table"),
-        ('[falls_per_1000_obd\n', r"bad.toml: not valid TOML"),
+        (
+            '[days_between_falls_with_harm]\nseverities = ["modrate"]\n',
+            r"field 'severities': 'modrate' is not a severity of fall "
+            r"\(did you mean 'moderate'\?\)",
+        ),
+        (
+            '[days_between_falls_with_harm]\nevent_type = "slip"\n',
+            r"field 'event_type': 'slip' is not an event type",
+        ),
+        ("falls_per_1000_obd = 3\n", r"entry 'falls_per_1000_obd': expected a table"),
+        ("[falls_per_1000_obd\n", r"bad.toml: not valid TOML"),
     ],
 )
 def test_each_catalogue_message(tmp_path, toml, match):
@@ -174,7 +202,7 @@ def test_every_catalogue_measure_charts_on_the_example(example, mid):
     data = res.data
     assert res.options["chart"] == m.chart
     assert res.options["improvement"] == m.improvement
-    assert "team" in data.columns                       # faceted by team
+    assert "team" in data.columns  # faceted by team
     rows = example[(example.measure == mid) & example.value.notna()]
     assert len(data) == len(rows)
     assert set(data["team"]) == set(rows["team"])
@@ -204,8 +232,11 @@ def test_change_log_phases_split_the_chart(example):
     data = res.data
     assert sorted(data["part"].unique()) == [1, 2]
     first_new = data.loc[data["part"] == 2, "x"].min()
-    starts = example[(example.measure == "falls_per_1000_obd") & (example.team == "AVN-ELM")
-                     & example.phase_start]
+    starts = example[
+        (example.measure == "falls_per_1000_obd")
+        & (example.team == "AVN-ELM")
+        & example.phase_start
+    ]
     assert first_new == starts["period"].item() == pd.Timestamp("2022-09-01")
     # the strong falls improvement shows in the new centre line
     cls = data.groupby("part")["cl"].first()
@@ -225,15 +256,19 @@ def test_late_joiner_has_a_shorter_series(example):
 
 
 def test_overrides_win(example):
-    res = spc.chart_measure(example, "falls_per_1000_obd", team="AVN-ELM", chart="run",
-                            phases=False)
+    res = spc.chart_measure(
+        example, "falls_per_1000_obd", team="AVN-ELM", chart="run", phases=False
+    )
     assert res.options["chart"] == "run"
     assert res.data["ucl"].isna().all()
 
 
 def test_chart_measure_unknown_team_suggests(example):
-    with pytest.raises(SPCError, match=r"team 'AVN-ELN' has no falls_per_1000_obd data "
-                                       r"\(did you mean 'AVN-ELM'\?\)"):
+    with pytest.raises(
+        SPCError,
+        match=r"team 'AVN-ELN' has no falls_per_1000_obd data "
+        r"\(did you mean 'AVN-ELM'\?\)",
+    ):
         spc.chart_measure(example, "falls_per_1000_obd", team="AVN-ELN")
 
 
@@ -253,7 +288,7 @@ def test_chart_measure_accepts_paths(tmp_path):
     lines = ["ward,month,occupied_bed_days,falls_total"]
     lines += [f"W1,2023-{m:02d},700,{m % 4 + 2}" for m in range(1, 13)]
     path.write_text("\n".join(lines) + "\n")
-    with pytest.warns(SPCWarning, match="trial limits"):   # 12 points < 13
+    with pytest.warns(SPCWarning, match="trial limits"):  # 12 points < 13
         res = spc.chart_measure(path, "falls_per_1000_obd")
     assert len(res.data) == 12 and res.options["chart"] == "u"
 
@@ -262,8 +297,7 @@ def test_change_log_phases_need_enough_points_each_side() -> None:
     from spc.measures import _long_enough_phases
 
     periods = pd.Series(pd.date_range("2022-01-01", periods=20, freq="MS"))
-    starts = [pd.Timestamp("2022-04-01"), pd.Timestamp("2022-08-01"),
-              pd.Timestamp("2023-06-01")]
+    starts = [pd.Timestamp("2022-04-01"), pd.Timestamp("2022-08-01"), pd.Timestamp("2023-06-01")]
     # 3 points before April: dropped; Aug keeps 7 before and 13 after; Jun 2023 leaves 3 after
     assert _long_enough_phases(periods, starts) == [pd.Timestamp("2022-08-01")]
 

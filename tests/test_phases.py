@@ -12,8 +12,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::spc.SPCWarning")
 
 
 def monthly(values, start="2023-01-01", ward=None) -> pd.DataFrame:
-    df = pd.DataFrame({"month": pd.date_range(start, periods=len(values), freq="MS"),
-                       "y": np.asarray(values, float)})
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range(start, periods=len(values), freq="MS"),
+            "y": np.asarray(values, float),
+        }
+    )
     if ward is not None:
         df.insert(0, "ward", ward)
     return df
@@ -28,15 +32,15 @@ def test_a_phase_starts_at_the_first_point_on_or_after_its_date() -> None:
 
 
 def test_part_dates_outside_the_series_are_ignored() -> None:
-    res = spc.qic(monthly(range(6)), x="month", y="y", chart="i",
-                  part=["2022-01-01", "2030-01-01"])
+    res = spc.qic(monthly(range(6)), x="month", y="y", chart="i", part=["2022-01-01", "2030-01-01"])
     assert (res.data["part"] == 1).all()
 
 
 def test_part_per_facet_and_from_a_column() -> None:
     df = pd.concat([monthly(range(8), ward="A"), monthly(range(8), ward="B")])
-    res = spc.qic(df, x="month", y="y", chart="run", facet="ward",
-                  part={"B": [pd.Timestamp("2023-05-01")]})
+    res = spc.qic(
+        df, x="month", y="y", chart="run", facet="ward", part={"B": [pd.Timestamp("2023-05-01")]}
+    )
     assert res.data["part"].tolist() == [1] * 8 + [1] * 4 + [2] * 4
     df["phase"] = np.where(df["month"] >= "2023-03-01", "after", "before")
     res = spc.qic(df, x="month", y="y", chart="run", facet="ward", part="phase")
@@ -62,8 +66,7 @@ def test_exclude_leaves_a_point_out_but_shows_it() -> None:
 
 def test_exclude_per_facet() -> None:
     df = pd.concat([monthly([1, 2, 3, 4], ward="A"), monthly([1, 2, 3, 4], ward="B")])
-    res = spc.qic(df, x="month", y="y", chart="i", facet="ward",
-                  exclude={"A": ["2023-02-01"]})
+    res = spc.qic(df, x="month", y="y", chart="i", facet="ward", exclude={"A": ["2023-02-01"]})
     assert res.data["include"].tolist() == [True, False, True, True] + [True] * 4
 
 
@@ -80,8 +83,9 @@ def test_freeze_is_per_facet_and_extends_the_limits() -> None:
 
 def test_mdc_freeze_applies_within_each_phase() -> None:
     values = list(range(20)) + [30 + v % 3 for v in range(20)]
-    res = spc.qic(monthly(values), x="month", y="y", chart="i", rules="mdc",
-                  part=["2024-09-01"], freeze=12)
+    res = spc.qic(
+        monthly(values), x="month", y="y", chart="i", rules="mdc", part=["2024-09-01"], freeze=12
+    )
     d = res.data
     assert d["baseline"].tolist() == ([True] * 12 + [False] * 8) * 2
     assert d["cl"].iloc[0] == pytest.approx(np.mean(values[:12]))
@@ -92,8 +96,11 @@ def test_x_period_and_agg() -> None:
     days = pd.date_range("2024-01-01", periods=90, freq="D")
     df = pd.DataFrame({"day": days, "y": np.arange(90.0)})
     res = spc.qic(df, x="day", y="y", chart="run", x_period="month", agg="sum")
-    assert res.data["x"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-02-01",
-                                                              "2024-03-01"]
+    assert res.data["x"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-01",
+        "2024-02-01",
+        "2024-03-01",
+    ]
     assert res.data["y"].tolist() == [sum(range(31)), sum(range(31, 60)), sum(range(60, 90))]
     weeks = spc.qic(df, x="day", y="y", chart="run", x_period="week").data["x"]
     assert (weeks.dt.day_of_week == 0).all()  # weeks start on Monday, as R's cut.Date
@@ -107,9 +114,19 @@ def test_target_dict_and_fixed_centre() -> None:
 
 
 def test_two_facets_keep_their_names() -> None:
-    df = pd.concat([monthly(range(4), ward="A").assign(trust="T1"),
-                    monthly(range(4), ward="B").assign(trust="T2")])
-    res = spc.qic(df, x="month", y="y", chart="run", facet=["trust", "ward"],
-                  part={("T2", "B"): ["2023-03-01"]})
+    df = pd.concat(
+        [
+            monthly(range(4), ward="A").assign(trust="T1"),
+            monthly(range(4), ward="B").assign(trust="T2"),
+        ]
+    )
+    res = spc.qic(
+        df,
+        x="month",
+        y="y",
+        chart="run",
+        facet=["trust", "ward"],
+        part={("T2", "B"): ["2023-03-01"]},
+    )
     assert list(res.data.columns[:2]) == ["trust", "ward"]
     assert res.data["part"].tolist() == [1, 1, 1, 1, 1, 1, 2, 2]

@@ -59,8 +59,15 @@ def ward_frame(chart: str, seed: int = 4) -> pd.DataFrame:
 
 def result(chart: str, **kwargs) -> spc.QICResult:
     n = "n" if chart in ("u", "up", "p", "pp", "ip") else None
-    return spc.qic(ward_frame(chart), x="month", y="y", n=n, chart=chart,
-                   multiply=100 if chart in ("p", "pp") else 1, **kwargs)
+    return spc.qic(
+        ward_frame(chart),
+        x="month",
+        y="y",
+        n=n,
+        chart=chart,
+        multiply=100 if chart in ("p", "pp") else 1,
+        **kwargs,
+    )
 
 
 def title(ax) -> str:
@@ -96,8 +103,9 @@ def test_what_is_drawn_for_every_chart_type(chart: str) -> None:
             assert lines(ax, gid) == []
     # every point is drawn once, as a marker of its category
     n_points = int(np.isfinite(d["y"]).sum())
-    marker_points = sum(len(ln.get_xdata()) for ln in ax.get_lines()
-                        if str(ln.get_gid()).startswith("points:"))
+    marker_points = sum(
+        len(ln.get_xdata()) for ln in ax.get_lines() if str(ln.get_gid()).startswith("points:")
+    )
     assert marker_points == len(d) and n_points <= len(d)
     # points outside the limits carry the diamond, run signals the square
     outside = d[[c for c in d if c in ("rule_sigma",)]].any(axis=1).to_numpy()
@@ -138,8 +146,7 @@ def test_signals_use_shape_and_colour() -> None:
 def test_excluded_points_are_hollow_and_frozen_limits_dashed() -> None:
     res = result("i", exclude=[pd.Timestamp("2021-09-01")], freeze=12)
     ax = plot(res)
-    (hollow,) = [ln for ln in ax.get_lines()
-                 if str(ln.get_gid()).startswith("points:excluded")]
+    (hollow,) = [ln for ln in ax.get_lines() if str(ln.get_gid()).startswith("points:excluded")]
     assert hollow.get_markerfacecolor() in ("white", (1.0, 1.0, 1.0, 1.0))
     styles = [ln.get_linestyle() for ln in lines(ax, "ucl")]
     assert styles[0] == "-" and any(s != "-" for s in styles[1:])  # solid, then dashed
@@ -147,8 +154,12 @@ def test_excluded_points_are_hollow_and_frozen_limits_dashed() -> None:
 
 def test_annotations_are_numbered_and_in_the_legend() -> None:
     res = result("u")
-    notes = pd.DataFrame({"date": pd.to_datetime(["2022-01-01", "2023-04-01"]),
-                          "text": ["PDSA 1: huddles", "PDSA 2: bay tagging"]})
+    notes = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2022-01-01", "2023-04-01"]),
+            "text": ["PDSA 1: huddles", "PDSA 2: bay tagging"],
+        }
+    )
     ax = plot(res, annotations=notes)
     numbers = [t.get_text() for t in ax.texts if t.get_gid() == "annotation"]
     assert numbers == ["1", "2"]
@@ -160,8 +171,11 @@ def test_target_line_and_mdc_icons() -> None:
     res = result("p", target=15.0, improvement="decrease")
     ax = plot(res)
     assert np.allclose(drawn_y(ax, "target"), [15.0])
-    icons = [p.get_gid().removeprefix("icon:") for p in ax.patches
-             if (p.get_gid() or "").startswith("icon:")]
+    icons = [
+        p.get_gid().removeprefix("icon:")
+        for p in ax.patches
+        if (p.get_gid() or "").startswith("icon:")
+    ]
     assert icons == spc.mdc_icons(res)["icon"].tolist()  # variation, then assurance
     assert not ax.child_axes  # drawn into the chart itself, no extra Axes
 
@@ -188,8 +202,16 @@ def test_svg_is_byte_identical_and_png_deterministic() -> None:
 def test_importing_and_plotting_leave_rcparams_alone() -> None:
     before = dict(matplotlib.rcParams)
     plot(result("c"))
-    plot_facets(spc.qic(pd.concat([ward_frame("u").assign(w=w) for w in "AB"]), x="month",
-                        y="y", n="n", chart="u", facet="w"))
+    plot_facets(
+        spc.qic(
+            pd.concat([ward_frame("u").assign(w=w) for w in "AB"]),
+            x="month",
+            y="y",
+            n="n",
+            chart="u",
+            facet="w",
+        )
+    )
     after = dict(matplotlib.rcParams)
     assert {k for k in before if before[k] != after[k]} == set()
 
@@ -197,8 +219,9 @@ def test_importing_and_plotting_leave_rcparams_alone() -> None:
 @pytest.mark.parametrize("wards", [12, 40])
 def test_small_multiples(wards: int) -> None:
     frames = [ward_frame("u", seed=s).assign(ward=f"Ward {s:02d}") for s in range(wards)]
-    res = spc.qic(pd.concat(frames), x="month", y="y", n="n", chart="u", facet="ward",
-                  improvement="decrease")
+    res = spc.qic(
+        pd.concat(frames), x="month", y="y", n="n", chart="u", facet="ward", improvement="decrease"
+    )
     fig = plot_facets(res)
     titled = [a for a in fig.axes if title(a)]
     assert len(titled) == wards
@@ -245,18 +268,22 @@ def test_small_multiples_of_event_dates_share_one_calendar() -> None:
 
 
 def test_funnel_plot_marks_and_labels_outliers() -> None:
-    df = pd.DataFrame({"team": [f"T{i}" for i in range(10)] + ["High"],
-                       "falls": [5, 6, 4, 5, 7, 5, 6, 4, 5, 6, 30],
-                       "bed_days": [800, 900, 700, 850, 950, 800, 880, 760, 820, 900, 850]})
-    ax = funnel(df, "falls", "bed_days", "team", chart="u", multiply=1000,
-                improvement="decrease")
+    df = pd.DataFrame(
+        {
+            "team": [f"T{i}" for i in range(10)] + ["High"],
+            "falls": [5, 6, 4, 5, 7, 5, 6, 4, 5, 6, 30],
+            "bed_days": [800, 900, 700, 850, 950, 800, 880, 760, 820, 900, 850],
+        }
+    )
+    ax = funnel(df, "falls", "bed_days", "team", chart="u", multiply=1000, improvement="decrease")
     labels = [t.get_text() for t in ax.texts if t.get_gid() == "outlier_label"]
     assert labels == ["High"]
     (high,) = [ln for ln in ax.get_lines() if ln.get_gid() == "teams:high"]
     assert high.get_marker() == "^" and np.allclose(high.get_ydata(), [30 / 850 * 1000])
     assert lines(ax, "funnel_95") and lines(ax, "funnel_99.8")
-    assert np.allclose(lines(ax, "target")[0].get_ydata(), df.falls.sum() / df.bed_days.sum()
-                       * 1000)
+    assert np.allclose(
+        lines(ax, "target")[0].get_ydata(), df.falls.sum() / df.bed_days.sum() * 1000
+    )
 
 
 @pytest.mark.parametrize("key", VARIATION_ICONS + ASSURANCE_ICONS)
@@ -268,11 +295,16 @@ def test_every_icon_draws_and_is_valid_svg(key: str) -> None:
 
 
 def test_summary_grid_escapes_team_names() -> None:
-    summary = pd.DataFrame({
-        "team": ["<b>Ward</b>", "A&E"], "measure": ["m", "m"], "title": ["Falls", "Falls"],
-        "latest_value": [3.14159, 2.0], "variation": ["common_cause", "improvement_low"],
-        "assurance": [None, "consistent_pass"],
-    })
+    summary = pd.DataFrame(
+        {
+            "team": ["<b>Ward</b>", "A&E"],
+            "measure": ["m", "m"],
+            "title": ["Falls", "Falls"],
+            "latest_value": [3.14159, 2.0],
+            "variation": ["common_cause", "improvement_low"],
+            "assurance": [None, "consistent_pass"],
+        }
+    )
     html = summary_grid_html(summary)
     assert "&lt;b&gt;Ward&lt;/b&gt;" in html and "A&amp;E" in html and "<b>Ward" not in html
     assert html.count("<svg") == 3 and "3.14" in html
@@ -285,7 +317,8 @@ def test_summary_grid_escapes_team_names() -> None:
 BASELINE_CASES = {
     "u_phases_annotated": lambda: plot(
         result("u", part=[pd.Timestamp("2023-04-01")], improvement="decrease"),
-        annotations=[(pd.Timestamp("2023-04-01"), "PDSA 1: bay tagging")]),
+        annotations=[(pd.Timestamp("2023-04-01"), "PDSA 1: bay tagging")],
+    ),
     "p_target_icons": lambda: plot(result("p", target=15.0, improvement="decrease")),
     "run_chart": lambda: plot(result("run")),
 }

@@ -19,12 +19,14 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*trial limits:spc.SPCWarning")
 def falls() -> pd.DataFrame:
     months = pd.date_range("2023-01-01", periods=24, freq="MS")
     rng = np.random.default_rng(5)
-    return pd.DataFrame({
-        "ward": np.repeat(["Ash", "Birch"], 12),
-        "month": np.tile(months[:12], 2),
-        "falls": rng.poisson(5, 24),
-        "bed_days": rng.integers(600, 900, 24),
-    })
+    return pd.DataFrame(
+        {
+            "ward": np.repeat(["Ash", "Birch"], 12),
+            "month": np.tile(months[:12], 2),
+            "falls": rng.poisson(5, 24),
+            "bed_days": rng.integers(600, 900, 24),
+        }
+    )
 
 
 def u(df: pd.DataFrame, **kwargs):
@@ -134,8 +136,16 @@ def test_short_phases_warn_about_trial_limits(falls) -> None:
 
 def test_freeze_with_part_warns_and_is_ignored(falls) -> None:
     with pytest.warns(SPCWarning, match="freeze is ignored when part is given"):
-        res = spc.qic(falls, x="month", y="falls", n="bed_days", chart="u", facet="ward",
-                      part=["2023-07-01"], freeze=6)
+        res = spc.qic(
+            falls,
+            x="month",
+            y="falls",
+            n="bed_days",
+            chart="u",
+            facet="ward",
+            part=["2023-07-01"],
+            freeze=6,
+        )
     assert res.data["baseline"].all()
 
 
@@ -152,20 +162,31 @@ def test_zero_denominator_is_a_missing_point_with_a_warning(falls) -> None:
 def test_zero_denominator_qicharts2_compatible_mode(falls) -> None:
     falls.loc[3, "bed_days"] = 0
     with pytest.warns(SPCWarning, match="infinite rates"):
-        res = spc.qic(falls, x="month", y="falls", n="bed_days", chart="u", facet="ward",
-                      zero_n="qicharts2")
+        res = spc.qic(
+            falls, x="month", y="falls", n="bed_days", chart="u", facet="ward", zero_n="qicharts2"
+        )
     assert np.isinf(res.data.loc[3, "y"])
     ash = falls[falls["ward"] == "Ash"]
     assert res.data.loc[0, "cl"] == pytest.approx(ash["falls"].sum() / ash["bed_days"].sum())
 
 
 def test_positions_are_not_taken_for_dates(falls) -> None:
-    with pytest.raises(SPCError, match=r"exclude values must be dates like the x column "
-                       r"\(got 10\); pass the x values themselves"):
+    with pytest.raises(
+        SPCError,
+        match=r"exclude values must be dates like the x column "
+        r"\(got 10\); pass the x values themselves",
+    ):
         u(falls, exclude=[10])
 
 
 def test_exclusions_that_match_nothing_warn(falls) -> None:
     with pytest.warns(SPCWarning, match=r"exclude value\(s\) 2030-01-01.* match no x value"):
-        spc.qic(falls, x="month", y="falls", n="bed_days", chart="u", facet="ward",
-                exclude=["2030-01-01"])
+        spc.qic(
+            falls,
+            x="month",
+            y="falls",
+            n="bed_days",
+            chart="u",
+            facet="ward",
+            exclude=["2030-01-01"],
+        )

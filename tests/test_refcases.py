@@ -17,8 +17,10 @@ MDC_CASES = case_dirs("mdc")
 
 def test_shared_refcases_present_or_skipped() -> None:
     if not SHARED_REFCASES.is_dir():
-        pytest.skip(f"shared reference cases not found at {SHARED_REFCASES}; "
-                    "only the fixture copies under tests/fixtures/refcases are checked")
+        pytest.skip(
+            f"shared reference cases not found at {SHARED_REFCASES}; "
+            "only the fixture copies under tests/fixtures/refcases are checked"
+        )
     assert any(cid.startswith("shared:") for cid, _ in QIC_CASES)
     assert any(cid.startswith("shared:") for cid, _ in MDC_CASES)
 

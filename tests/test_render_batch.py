@@ -18,10 +18,13 @@ HOSTILE = "<script>alert(1)</script>"
 def make_tasks(teams: list[str], **params) -> list[RenderTask]:
     return [
         RenderTask(
-            name=team, notebook=NOTEBOOK,
+            name=team,
+            notebook=NOTEBOOK,
             parameters={"team": team, "fail": team == "Bad"} | params,
-            ipynb=f"teams/{slugify(team)}.ipynb", html=f"teams/{slugify(team)}.html",
-            title=team, input_hash=f"hash-{team}-{sorted(params.items())}",
+            ipynb=f"teams/{slugify(team)}.ipynb",
+            html=f"teams/{slugify(team)}.html",
+            title=team,
+            input_hash=f"hash-{team}-{sorted(params.items())}",
         )
         for team in teams
     ]
@@ -65,8 +68,7 @@ def test_team_names_are_escaped_and_strings_stay_strings(rendered) -> None:
 
 def test_no_partial_files_are_left(rendered) -> None:
     out, _ = rendered
-    leftovers = [p.name for p in out.rglob("*") if p.name.startswith(".") and
-                 p.name != STATE_FILE]
+    leftovers = [p.name for p in out.rglob("*") if p.name.startswith(".") and p.name != STATE_FILE]
     assert leftovers == []
 
 
@@ -99,11 +101,15 @@ def test_two_worker_processes(tmp_path) -> None:
 def test_dask_local_cluster(tmp_path) -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+        n_workers=1,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
         processes=True,
     ) as cluster:
-        outcomes = run_tasks(make_tasks(["A", "Bad"]), tmp_path,
-                             dask_scheduler=cluster.scheduler_address)
+        outcomes = run_tasks(
+            make_tasks(["A", "Bad"]), tmp_path, dask_scheduler=cluster.scheduler_address
+        )
     assert [o.status for o in outcomes] == ["rendered", "failed"]
     assert 'id="team">A</p>' in (tmp_path / outcomes[0].html).read_text()
 
@@ -114,16 +120,37 @@ def test_papermill_command_line_with_the_warm_engine(tmp_path) -> None:
     import subprocess
     import sys
 
-    probe = subprocess.run([sys.executable, "-c", "import spc.render.papermill_entry, papermill"],
-                           capture_output=True, text=True, check=False)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import spc.render.papermill_entry, papermill"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert probe.returncode == 0, probe.stderr
     papermill_exe = Path(sys.executable).parent / "papermill"
     out = tmp_path / "out.ipynb"
-    run = subprocess.run([str(papermill_exe), "--engine", "safety-spc-warm", NOTEBOOK, str(out),
-                          "-p", "team", "Ward C", "--no-progress-bar"],
-                         capture_output=True, text=True, check=False, cwd=tmp_path)
+    run = subprocess.run(
+        [
+            str(papermill_exe),
+            "--engine",
+            "safety-spc-warm",
+            NOTEBOOK,
+            str(out),
+            "-p",
+            "team",
+            "Ward C",
+            "--no-progress-bar",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     nb = json.loads(out.read_text())
-    html = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb["cells"]
-                   for o in c.get("outputs", []))
+    html = "".join(
+        str(o.get("data", {}).get("text/html", ""))
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+    )
     assert "<p id=team>Ward C" in html

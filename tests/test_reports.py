@@ -42,17 +42,37 @@ MEASURES = ["falls_per_1000_obd", "vte_risk_assessment_percent"]
 HOSTILE = "<script>alert(1)</script>"
 BROKEN = "BROKEN-1"
 
-TEAM_PARAMETERS = {"data_paths", "team", "measures", "period_start", "period_end", "rules",
-                   "change_log", "targets", "chart_settings", "interactive"}
-OVERVIEW_PARAMETERS = {"data_paths", "measures", "rules", "change_log", "teams", "targets",
-                       "chart_settings", "funnel_period"}
+TEAM_PARAMETERS = {
+    "data_paths",
+    "team",
+    "measures",
+    "period_start",
+    "period_end",
+    "rules",
+    "change_log",
+    "targets",
+    "chart_settings",
+    "interactive",
+}
+OVERVIEW_PARAMETERS = {
+    "data_paths",
+    "measures",
+    "rules",
+    "change_log",
+    "teams",
+    "targets",
+    "chart_settings",
+    "funnel_period",
+}
 
 
 # ------------------------------------------------------------------------------ notebooks
 
 
-@pytest.mark.parametrize(("notebook", "expected"), [(TEAM_NOTEBOOK, TEAM_PARAMETERS),
-                                                     (OVERVIEW_NOTEBOOK, OVERVIEW_PARAMETERS)])
+@pytest.mark.parametrize(
+    ("notebook", "expected"),
+    [(TEAM_NOTEBOOK, TEAM_PARAMETERS), (OVERVIEW_NOTEBOOK, OVERVIEW_PARAMETERS)],
+)
 def test_notebook_parameters_are_the_documented_set(notebook, expected) -> None:
     params = papermill.inspect_notebook(str(notebook))
     assert set(params) == expected
@@ -84,8 +104,9 @@ def elm() -> pd.DataFrame:
 
 
 def test_team_report_sections(elm) -> None:
-    report = build_team_report(elm, "AVN-ELM", MEASURES, rules="mdc",
-                               targets={"falls_per_1000_obd": 4})
+    report = build_team_report(
+        elm, "AVN-ELM", MEASURES, rules="mdc", targets={"falls_per_1000_obd": 4}
+    )
     assert [s.measure for s in report.sections] == MEASURES
     falls = report.sections[0]
     assert falls.headline.startswith("Inpatient falls per 1,000 occupied bed days: ")
@@ -98,8 +119,9 @@ def test_team_report_sections(elm) -> None:
 
 
 def test_team_report_period_and_unknown_measures(elm) -> None:
-    report = build_team_report(elm, "AVN-ELM", ["falls_per_1000_obd"], start="2023-01",
-                               end="2023-06")
+    report = build_team_report(
+        elm, "AVN-ELM", ["falls_per_1000_obd"], start="2023-01", end="2023-06"
+    )
     x = report.sections[0].result.data["x"]
     assert x.min() == pd.Timestamp("2023-01-01") and x.max() == pd.Timestamp("2023-06-01")
     with pytest.raises(spc.SPCError, match="falls_per_1000_obd"):
@@ -134,11 +156,16 @@ def test_collaborative_summary_and_sustained_improvement() -> None:
     vte = summary[summary["measure"] == "vte_risk_assessment_percent"]
     assert vte["assurance"].notna().all()  # the catalogue's 95% standard
     sustained = sustained_improvement(data, MEASURES)
-    assert set(sustained["verdict"]) <= {"sustained improvement", "no sustained change yet",
-                                         "concern", "too early to tell"}
+    assert set(sustained["verdict"]) <= {
+        "sustained improvement",
+        "no sustained change yet",
+        "concern",
+        "too early to tell",
+    }
     # the synthetic design: AVN-ELM's falls fell strongly after its PDSA cycles
-    row = sustained[(sustained["team"] == "AVN-ELM")
-                    & (sustained["measure"] == "falls_per_1000_obd")]
+    row = sustained[
+        (sustained["team"] == "AVN-ELM") & (sustained["measure"] == "falls_per_1000_obd")
+    ]
     assert row["verdict"].item() == "sustained improvement"
 
 
@@ -148,23 +175,32 @@ def test_collaborative_summary_and_sustained_improvement() -> None:
 def test_team_report_notebook_executes(tmp_path) -> None:
     out = tmp_path / "team.ipynb"
     nb = papermill.execute_notebook(
-        str(TEAM_NOTEBOOK), str(out), kernel_name="python3", progress_bar=False,
+        str(TEAM_NOTEBOOK),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
         parameters={"team": "CRH-OAK", "measures": MEASURES},
         cwd=str(TEAM_NOTEBOOK.parent),
     )
-    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells
-                   for o in c.get("outputs", []))
-    assert html.count("<img src=\"data:image/png;base64,") == 2
+    html = "".join(
+        o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
+    )
+    assert html.count('<img src="data:image/png;base64,') == 2
     assert "Patient safety measures: CRH-OAK" in html and "Methods" in html
 
 
 def test_overview_notebook_executes(tmp_path) -> None:
     nb = papermill.execute_notebook(
-        str(OVERVIEW_NOTEBOOK), str(tmp_path / "overview.ipynb"), kernel_name="python3",
-        progress_bar=False, parameters={"measures": MEASURES}, cwd=str(OVERVIEW_NOTEBOOK.parent),
+        str(OVERVIEW_NOTEBOOK),
+        str(tmp_path / "overview.ipynb"),
+        kernel_name="python3",
+        progress_bar=False,
+        parameters={"measures": MEASURES},
+        cwd=str(OVERVIEW_NOTEBOOK.parent),
     )
-    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells
-                   for o in c.get("outputs", []))
+    html = "".join(
+        o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
+    )
     assert "Collaborative overview" in html and "Funnel plots" in html
     assert html.count("<img ") >= 4  # 2 small-multiple figures + 2 funnels
     assert "Sustained improvement" in html
@@ -203,16 +239,21 @@ def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("render")
     paths = _data_with_extra_teams(folder)
     out = folder / "reports"
-    result = render_collaborative(paths, out, teams=["AVN-ELM", HOSTILE, BROKEN],
-                                  measures=MEASURES, workers=2, progress=False)
+    result = render_collaborative(
+        paths, out, teams=["AVN-ELM", HOSTILE, BROKEN], measures=MEASURES, workers=2, progress=False
+    )
     return paths, out, result
 
 
 def test_render_writes_every_page_and_isolates_the_broken_team(rendered) -> None:
     _, out, result = rendered
     status = {o.name: o.status for o in result.outcomes}
-    assert status == {"AVN-ELM": "rendered", HOSTILE: "rendered", BROKEN: "failed",
-                      "Collaborative overview": "rendered"}
+    assert status == {
+        "AVN-ELM": "rendered",
+        HOSTILE: "rendered",
+        BROKEN: "failed",
+        "Collaborative overview": "rendered",
+    }
     assert result.exit_code == 1 and result.excluded_teams == [BROKEN]
     failure = (out / "teams" / f"{slugify(BROKEN)}.html").read_text()
     assert "could not be produced" in failure and "falls_low" in failure
@@ -248,11 +289,16 @@ def test_hostile_team_name_is_text(rendered) -> None:
 
 def test_rerun_without_changes_renders_nothing(rendered) -> None:
     paths, out, _ = rendered
-    again = render_collaborative(paths, out, teams=["AVN-ELM", HOSTILE, BROKEN],
-                                 measures=MEASURES, workers=1, progress=False)
+    again = render_collaborative(
+        paths, out, teams=["AVN-ELM", HOSTILE, BROKEN], measures=MEASURES, workers=1, progress=False
+    )
     status = {o.name: o.status for o in again.outcomes}
-    assert status == {"AVN-ELM": "unchanged", HOSTILE: "unchanged", BROKEN: "failed",
-                      "Collaborative overview": "unchanged"}
+    assert status == {
+        "AVN-ELM": "unchanged",
+        HOSTILE: "unchanged",
+        BROKEN: "failed",
+        "Collaborative overview": "unchanged",
+    }
 
 
 def test_reports_in_a_real_browser(rendered) -> None:
@@ -261,14 +307,23 @@ def test_reports_in_a_real_browser(rendered) -> None:
     if browser_path is None:
         pytest.skip("Debian's chromium is not installed (make test installs it as root)")
     _, out, _ = rendered
-    pages = [out / "index.html", out / "overview.html",
-             out / "teams" / f"{slugify(HOSTILE)}.html",
-             out / "teams" / f"{slugify('AVN-ELM')}.html"]
+    pages = [
+        out / "index.html",
+        out / "overview.html",
+        out / "teams" / f"{slugify(HOSTILE)}.html",
+        out / "teams" / f"{slugify('AVN-ELM')}.html",
+    ]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=browser_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         try:
             for path in pages:
@@ -284,8 +339,10 @@ def test_reports_in_a_real_browser(rendered) -> None:
                 assert all(images), f"{path.name}: an image did not load"
                 if path.name != "index.html":
                     assert len(images) >= 2, f"{path.name}: expected charts"
-                ran = page.evaluate("typeof window.alert === 'function' && "
-                                    "document.querySelectorAll('script').length")
+                ran = page.evaluate(
+                    "typeof window.alert === 'function' && "
+                    "document.querySelectorAll('script').length"
+                )
                 assert dialogs == [], f"{path.name}: a script ran ({dialogs})"
                 assert ran == 0, f"{path.name}: has script elements"
                 external = [u for u in requests if not u.startswith(("file:", "data:"))]
@@ -318,9 +375,12 @@ def test_pdf_export_failure_leaves_no_partial_pdf(tmp_path, monkeypatch) -> None
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     # A browser that starts writing the PDF, then crashes.
-    _fake_chromium(bin_dir, 'for a in "$@"; do case "$a" in --print-to-pdf=*) '
-                            'echo "%PDF-1.4 trunc" > "${a#--print-to-pdf=}";; esac; done\n'
-                            'echo "renderer crashed" >&2\nexit 1\n')
+    _fake_chromium(
+        bin_dir,
+        'for a in "$@"; do case "$a" in --print-to-pdf=*) '
+        'echo "%PDF-1.4 trunc" > "${a#--print-to-pdf=}";; esac; done\n'
+        'echo "renderer crashed" >&2\nexit 1\n',
+    )
     monkeypatch.setenv("PATH", str(bin_dir))
     html = tmp_path / "report.html"
     html.write_text("<p>report</p>")
@@ -340,14 +400,11 @@ def test_pdf_export_without_chromium_says_what_to_install(tmp_path, monkeypatch)
 def test_cli_render_refuses_unknown_team_and_format(tmp_path, capsys) -> None:
     from spc.cli import main
 
-    assert main(["render", "--out", str(tmp_path / "r"), "--teams", "NOPE",
-                 "--no-progress"]) == 2
+    assert main(["render", "--out", str(tmp_path / "r"), "--teams", "NOPE", "--no-progress"]) == 2
     assert "team(s) NOPE are not in the data" in capsys.readouterr().err
-    assert main(["render", "--out", str(tmp_path / "r"), "--format", "docx",
-                 "--no-progress"]) == 2
+    assert main(["render", "--out", str(tmp_path / "r"), "--format", "docx", "--no-progress"]) == 2
     assert "unknown format(s) docx" in capsys.readouterr().err
-    assert main(["render", "--out", str(tmp_path / "r"), "--rules", "nhs",
-                 "--no-progress"]) == 2
+    assert main(["render", "--out", str(tmp_path / "r"), "--rules", "nhs", "--no-progress"]) == 2
     assert "rules must be one of anhoej, ihi, mdc, western_electric" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()  # nothing written
 
@@ -358,33 +415,52 @@ def test_cli_render_refuses_bad_chart_settings_and_targets(tmp_path, capsys) -> 
     settings = tmp_path / "chart_settings.json"
     settings.write_text(json.dumps({"AVN-ELN": {"falls_per_1000_obd": {"baseline": 12}}}))
     out = tmp_path / "r"
-    assert main(["render", "--out", str(out), "--chart-settings", str(settings),
-                 "--no-progress"]) == 2
-    assert "team 'AVN-ELN': not in the data files (did you mean 'AVN-ELM'?)" in \
-        capsys.readouterr().err
+    assert (
+        main(["render", "--out", str(out), "--chart-settings", str(settings), "--no-progress"]) == 2
+    )
+    assert (
+        "team 'AVN-ELN': not in the data files (did you mean 'AVN-ELM'?)" in capsys.readouterr().err
+    )
     settings.write_text('{"AVN-ELM": {"falls_per_1000_obd": {"exclude": ["01/08/2022"]}}}')
-    assert main(["render", "--out", str(out), "--chart-settings", str(settings),
-                 "--no-progress"]) == 2
-    assert "field 'exclude': '01/08/2022' is not a date written YYYY-MM-DD" in \
-        capsys.readouterr().err
-    assert main(["render", "--out", str(out), "--target", "falls_per_1000_obd:5",
-                 "--no-progress"]) == 2
+    assert (
+        main(["render", "--out", str(out), "--chart-settings", str(settings), "--no-progress"]) == 2
+    )
+    assert (
+        "field 'exclude': '01/08/2022' is not a date written YYYY-MM-DD" in capsys.readouterr().err
+    )
+    assert (
+        main(["render", "--out", str(out), "--target", "falls_per_1000_obd:5", "--no-progress"])
+        == 2
+    )
     assert "write MEASURE=NUMBER" in capsys.readouterr().err
-    assert main(["render", "--out", str(out), "--target", "falls_per_1000_bd=5",
-                 "--no-progress"]) == 2
+    assert (
+        main(["render", "--out", str(out), "--target", "falls_per_1000_bd=5", "--no-progress"]) == 2
+    )
     assert "did you mean 'falls_per_1000_obd'" in capsys.readouterr().err
     assert not out.exists()  # nothing written
 
 
-def test_render_applies_chart_settings_everywhere_and_rerenders_when_they_change(
-        tmp_path) -> None:
+def test_render_applies_chart_settings_everywhere_and_rerenders_when_they_change(tmp_path) -> None:
     settings = tmp_path / "chart_settings.json"
-    settings.write_text(json.dumps({"AVN-ELM": {"falls_per_1000_obd": {
-        "baseline": 12, "exclude": ["2022-08-01"], "target": 5.5}}}))
+    settings.write_text(
+        json.dumps(
+            {
+                "AVN-ELM": {
+                    "falls_per_1000_obd": {"baseline": 12, "exclude": ["2022-08-01"], "target": 5.5}
+                }
+            }
+        )
+    )
     out = tmp_path / "reports"
-    kwargs = dict(teams=["AVN-ELM", "AVN-OAK"], measures=["falls_per_1000_obd"], rules="mdc",
-                  workers=1, progress=False, chart_settings=settings,
-                  targets={"falls_per_1000_obd": 7})
+    kwargs = dict(
+        teams=["AVN-ELM", "AVN-OAK"],
+        measures=["falls_per_1000_obd"],
+        rules="mdc",
+        workers=1,
+        progress=False,
+        chart_settings=settings,
+        targets={"falls_per_1000_obd": 7},
+    )
     result = render_collaborative(None, out, **kwargs)
     assert result.exit_code == 0
     summary = pd.read_csv(out / "summary.csv").set_index("team")
@@ -406,11 +482,17 @@ def test_render_applies_chart_settings_everywhere_and_rerenders_when_they_change
     assert "frozen on a baseline of 18 points" in page
 
 
-
 def _grid_readings(page: Path) -> list[tuple[str, str, list[str]]]:
     """(team, latest value, icon labels) for each row of the page's team x measure grid."""
     grid = re.search(r'<table class="spc-grid">(.*?)</table>', page.read_text(), re.S)
     assert grid, f"{page.name} has no grid"
     rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", grid.group(1), re.S)
-    return [(team, "".join(re.findall(r'class="spc-value">(.*?)<', cells)),
-             re.findall(r'aria-label="(.*?)"', cells)) for team, cells in rows if team != "Team"]
+    return [
+        (
+            team,
+            "".join(re.findall(r'class="spc-value">(.*?)<', cells)),
+            re.findall(r'aria-label="(.*?)"', cells),
+        )
+        for team, cells in rows
+        if team != "Team"
+    ]

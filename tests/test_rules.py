@@ -133,7 +133,30 @@ def test_crossings_min_is_the_binomial_quantile() -> None:
 def test_longest_run_max_matches_the_published_table() -> None:
     n = np.arange(1, 41)
     assert longest_run_max(n)[:24].astype(int).tolist() == [
-        3, 4, 5, 5, 5, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8,
+        3,
+        4,
+        5,
+        5,
+        5,
+        6,
+        6,
+        6,
+        6,
+        6,
+        6,
+        7,
+        7,
+        7,
+        7,
+        7,
+        7,
+        7,
+        7,
+        7,
+        7,
+        7,
+        8,
+        8,
     ]
     assert (longest_run_max(np.arange(23, 46)) == 8).all()
 
@@ -200,8 +223,7 @@ def test_trend_equals_brute_force(y, length) -> None:
 
 @given(st.lists(st.booleans(), max_size=40), st.integers(1, 5), st.integers(1, 6))
 def test_k_of_m_equals_brute_force(hits, k, m) -> None:
-    flag, _ = k_of_m_points(np.array(hits, bool), np.zeros(len(hits), bool),
-                            seg0(len(hits)), k, m)
+    flag, _ = k_of_m_points(np.array(hits, bool), np.zeros(len(hits), bool), seg0(len(hits)), k, m)
     assert flag.astype(int).tolist() == brute_k_of_m(hits, k, m)
 
 
@@ -209,8 +231,9 @@ def test_k_of_m_equals_brute_force(hits, k, m) -> None:
 def test_reversing_a_series_mirrors_trends(y, length) -> None:
     y = np.array(y)
     flag, direction = trend_points(y, seg0(y.size), length, "break", "break", mdc_labels=False)
-    rflag, rdirection = trend_points(y[::-1], seg0(y.size), length, "break", "break",
-                                     mdc_labels=False)
+    rflag, rdirection = trend_points(
+        y[::-1], seg0(y.size), length, "break", "break", mdc_labels=False
+    )
     assert (rflag[::-1] == flag).all()
     # inside a trend (same step sign before and after) a rising trend read backwards falls
     if y.size >= 3:
@@ -221,8 +244,9 @@ def test_reversing_a_series_mirrors_trends(y, length) -> None:
 
 
 def i_chart(values: list[int], rules: str, shift: float = 0.0, index=None):
-    df = pd.DataFrame({"t": np.arange(len(values)), "y": np.array(values, float) + shift},
-                      index=index)
+    df = pd.DataFrame(
+        {"t": np.arange(len(values)), "y": np.array(values, float) + shift}, index=index
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", spc.SPCWarning)
         return spc.qic(df, x="t", y="y", chart="i", rules=rules, improvement="increase").data

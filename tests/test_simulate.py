@@ -40,16 +40,23 @@ def test_month_on_month_and_rag():
     assert mm["direction"].tolist() == ["", "up", "same", "down"]
     assert mm["pct_change"].iloc[1] == pytest.approx(25)
     assert simulate.rag_ratings([9, 10, 10.5, 12], target=10).tolist() == [
-        "green", "green", "amber", "red"]
+        "green",
+        "green",
+        "amber",
+        "red",
+    ]
     assert simulate.rag_ratings([96, 90], target=95, improvement="increase").tolist() == [
-        "green", "amber"]
+        "green",
+        "amber",
+    ]
     with pytest.raises(SPCError, match="improvement must be"):
         simulate.rag_ratings([1], target=1, improvement="neutral")
 
 
 def test_detection_table_false_alarms_low_and_power_grows():
-    t = simulate.detection_table(shifts=(0, 3), rule_sets=("anhoej", "ihi"), n_simulations=60,
-                                 seed=1)
+    t = simulate.detection_table(
+        shifts=(0, 3), rule_sets=("anhoej", "ihi"), n_simulations=60, seed=1
+    )
     d = t.set_index(["shift", "rules"])["detected"]
     assert d[(3.0, "anhoej")] > 0.9 and d[(3.0, "ihi")] > 0.9
     assert d[(0.0, "anhoej")] < 0.4
@@ -59,8 +66,7 @@ def test_detection_table_false_alarms_low_and_power_grows():
 
 
 def test_events_and_monthly_counts_agree():
-    ev = simulate.simulate_events(rate_per_year=24, n_days=730, factor=0.25, change_day=365,
-                                  seed=4)
+    ev = simulate.simulate_events(rate_per_year=24, n_days=730, factor=0.25, change_day=365, seed=4)
     assert (ev["days_between"] > 0).all() and ev["date"].is_monotonic_increasing
     gaps = ev.groupby("after_change")["days_between"].mean()
     assert gaps[True] > 2 * gaps[False]

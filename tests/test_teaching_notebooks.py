@@ -35,8 +35,7 @@ def test_parameters_documented_and_no_outputs(path):
     params = pm.inspect_notebook(str(path))
     expected = TEACHING_PARAMS | ({"interactive"} if _key(path) == "02" else set())
     if path == EXPLORE:
-        expected = {"data_path", "team", "measure", "chart", "rules", "export_dir",
-                    "interactive"}
+        expected = {"data_path", "team", "measure", "chart", "rules", "export_dir", "interactive"}
     assert set(params) == expected
     assert all(p["help"] and p["inferred_type_name"] != "None" for p in params.values())
     nb = nbformat.read(path, as_version=4)
@@ -58,8 +57,14 @@ def test_notebook_executes_headless_with_images(path, tmp_path):
     if path == EXPLORE:
         params["export_dir"] = str(tmp_path / "exports")
     out = tmp_path / path.name
-    pm.execute_notebook(str(path), str(out), parameters=params, kernel_name="python3",
-                        cwd=str(path.parent), progress_bar=False)
+    pm.execute_notebook(
+        str(path),
+        str(out),
+        parameters=params,
+        kernel_name="python3",
+        cwd=str(path.parent),
+        progress_bar=False,
+    )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]

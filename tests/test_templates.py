@@ -30,14 +30,16 @@ def test_names():
 def test_committed_csv_is_what_the_code_writes(name):
     committed = (REPO_TEMPLATES / f"{name}.csv").read_text(encoding="utf-8")
     assert committed == template_csv(name), (
-        f"templates/{name}.csv is stale: run safety-spc template --all -o templates")
+        f"templates/{name}.csv is stale: run safety-spc template --all -o templates"
+    )
 
 
 @pytest.mark.parametrize("name", list(TEMPLATES))
 def test_committed_xlsx_is_byte_identical(name):
     committed = (REPO_TEMPLATES / f"{name}.xlsx").read_bytes()
     assert committed == template_workbook(name), (
-        f"templates/{name}.xlsx is stale: run safety-spc template --all -o templates")
+        f"templates/{name}.xlsx is stale: run safety-spc template --all -o templates"
+    )
 
 
 def test_workbook_bytes_are_deterministic():
@@ -62,16 +64,23 @@ def test_xlsx_structure(name):
         assert c.name in readme and c.description in readme
     assert "patient-identifiable" in readme
     # data validation: dates, whole numbers >= 0, choices
-    rules = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv
-             for dv in ws.data_validations.dataValidation}
+    rules = {
+        str(dv.sqref).split(":")[0].rstrip("0123456789"): dv
+        for dv in ws.data_validations.dataValidation
+    }
     letters = {c.name: openpyxl.utils.get_column_letter(i + 1) for i, c in enumerate(spec.columns)}
     for c in spec.columns:
         dv = rules.get(letters[c.name])
         if c.kind == "text":
             assert dv is None
             continue
-        expected = {"month": "date", "date": "date", "count": "whole", "amount": "decimal",
-                    "choice": "list"}[c.kind]
+        expected = {
+            "month": "date",
+            "date": "date",
+            "count": "whole",
+            "amount": "decimal",
+            "choice": "list",
+        }[c.kind]
         assert dv.type == expected, c.name
         assert str(dv.sqref) == f"{letters[c.name]}2:{letters[c.name]}5000"
         if c.kind == "count":
@@ -82,9 +91,20 @@ def test_xlsx_structure(name):
 
 def test_ward_monthly_covers_the_issue_fields():
     cols = TEMPLATES["ward-monthly"].column_names
-    for c in ("ward", "month", "occupied_bed_days", "admissions", "falls_total", "falls_moderate",
-              "pu_new_cat2", "pu_present_on_admission", "vte_ra_num", "vte_ra_den",
-              "prophylaxis_num", "hat_total"):
+    for c in (
+        "ward",
+        "month",
+        "occupied_bed_days",
+        "admissions",
+        "falls_total",
+        "falls_moderate",
+        "pu_new_cat2",
+        "pu_present_on_admission",
+        "vte_ra_num",
+        "vte_ra_den",
+        "prophylaxis_num",
+        "hat_total",
+    ):
         assert c in cols
     assert TEMPLATES["changes"].column_names[:4] == ["team", "date", "change", "cycle"]
     assert TEMPLATES["events"].required == ["ward", "date", "event_type", "severity"]

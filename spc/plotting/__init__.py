@@ -75,8 +75,11 @@ def save(
     from spc.plotting._style import STYLE_RC
 
     fig = obj if hasattr(obj, "savefig") else obj.figure
-    fmt = format or (Path(os.fspath(path)).suffix.lstrip(".").lower()
-                     if not isinstance(path, io.IOBase) else "png")
+    fmt = format or (
+        Path(os.fspath(path)).suffix.lstrip(".").lower()
+        if not isinstance(path, io.IOBase)
+        else "png"
+    )
     if title is None:
         axes_titles = [a.get_title(loc="left") or a.get_title() for a in fig.axes]
         sup = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""

@@ -104,8 +104,11 @@ def _set_date_ticks(ax: Axes, xs: np.ndarray, period: str | None, compact: bool)
         # ticks as for monthly data, so compact panels do not crowd.
         months = span_days / 30.4
         step = next((s for s in (1, 2, 3, 4, 6, 12, 24) if months / s <= max_ticks), 36)
-        loc = mdates.YearLocator(step // 12) if step >= 12 else \
-            mdates.MonthLocator(bymonth=range(1, 13, step))
+        loc = (
+            mdates.YearLocator(step // 12)
+            if step >= 12
+            else mdates.MonthLocator(bymonth=range(1, 13, step))
+        )
         fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
     else:
         loc = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
@@ -481,8 +484,9 @@ def _point_label(cat: str, col: str) -> str:
 OFF_SCALE_FACTOR = 2.5
 
 
-def _y_axis(ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any],
-            compact: bool = False) -> None:
+def _y_axis(
+    ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any], compact: bool = False
+) -> None:
     vals = pd.concat([rows[c] for c in ("y", "cl", "lcl", "ucl", "target") if c in rows])
     vals = vals[np.isfinite(vals.to_numpy(float))]
     if len(vals) and vals.min() >= 0:
@@ -515,10 +519,22 @@ def _upper_limit_off_scale(ax: Axes, rows: pd.DataFrame, compact: bool) -> None:
         return
     lo, _hi = ax.get_ylim()
     ax.set_ylim(lo, 1.3 * top)
-    text = f"\u2191 upper limit {highest:,.4g}" if compact else \
-        f"\u2191 upper limit up to {highest:,.4g} (off the scale)"
-    ax.text(0.99, 0.98, text, transform=ax.transAxes, ha="right", va="top",
-            fontsize=6 if compact else 7, color=COLOURS["limit"], gid="ucl_off_scale")
+    text = (
+        f"\u2191 upper limit {highest:,.4g}"
+        if compact
+        else f"\u2191 upper limit up to {highest:,.4g} (off the scale)"
+    )
+    ax.text(
+        0.99,
+        0.98,
+        text,
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=6 if compact else 7,
+        color=COLOURS["limit"],
+        gid="ucl_off_scale",
+    )
 
 
 def _annotation_rows(
@@ -715,8 +731,9 @@ def plot_facets(
                 # tick labels only where no panel sits below (bottom row or above a gap)
                 if i + ncols < n:
                     ax.tick_params(labelbottom=False)
-        fig.supylabel(ylab if ylab is not None else y_axis_label(options), fontsize=9,
-                      x=0.12 / width)
+        fig.supylabel(
+            ylab if ylab is not None else y_axis_label(options), fontsize=9, x=0.12 / width
+        )
         fig.suptitle(
             title if title is not None else _default_title(options, None),
             x=0.01,

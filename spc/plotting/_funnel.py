@@ -70,8 +70,9 @@ def funnel(
     >>> ax = spc.plotting.funnel(latest, "numerator", "denominator", "team",
     ...                          chart="u", multiply=1000)             # doctest: +SKIP
     """
-    data = funnel_data(df, y, n, label, chart=chart, multiply=multiply, target=target,
-                       levels=levels, method=method)
+    data = funnel_data(
+        df, y, n, label, chart=chart, multiply=multiply, target=target, levels=levels, method=method
+    )
     theta = float(data["target"].iloc[0]) / multiply
     colours = _colours(improvement)
     with mpl.rc_context(STYLE_RC):
@@ -79,41 +80,81 @@ def funnel(
             import matplotlib.pyplot as plt
 
             fig, ax = plt.subplots(figsize=figsize)
-            fig.subplots_adjust(left=0.85 / figsize[0], right=1 - 0.25 / figsize[0],
-                                top=1 - 0.5 / figsize[1], bottom=1.05 / figsize[1])
+            fig.subplots_adjust(
+                left=0.85 / figsize[0],
+                right=1 - 0.25 / figsize[0],
+                top=1 - 0.5 / figsize[1],
+                bottom=1.05 / figsize[1],
+            )
         lo_n, hi_n = float(data["n"].min()), float(data["n"].max())
         grid = np.geomspace(max(lo_n * 0.85, 1e-9), hi_n * 1.1, 120)
         for lev in sorted(levels):
             lim = funnel_limits(theta, grid, chart=chart, level=lev, method=method)
             style = "--" if lev < max(levels) else "-"
             tag = _level_tag(lev)
-            ax.plot(grid, lim.upper * multiply, color=COLOURS["limit"], linestyle=style,
-                    linewidth=1.0, gid=f"funnel_{tag}", label=f"{tag}% limits")
-            ax.plot(grid, lim.lower * multiply, color=COLOURS["limit"], linestyle=style,
-                    linewidth=1.0, gid=f"funnel_{tag}")
-        ax.axhline(theta * multiply, color=COLOURS["cl"], linewidth=1.0, gid="target",
-                   label="Collaborative rate")
+            ax.plot(
+                grid,
+                lim.upper * multiply,
+                color=COLOURS["limit"],
+                linestyle=style,
+                linewidth=1.0,
+                gid=f"funnel_{tag}",
+                label=f"{tag}% limits",
+            )
+            ax.plot(
+                grid,
+                lim.lower * multiply,
+                color=COLOURS["limit"],
+                linestyle=style,
+                linewidth=1.0,
+                gid=f"funnel_{tag}",
+            )
+        ax.axhline(
+            theta * multiply,
+            color=COLOURS["cl"],
+            linewidth=1.0,
+            gid="target",
+            label="Collaborative rate",
+        )
         for category, (marker, colour_key, text) in _STYLE.items():
             rows = data[data["outlier"] == category]
             if rows.empty:
                 continue
             key = colours.get(category, colour_key) if category in ("high", "low") else colour_key
-            ax.plot(rows["n"], rows["value"], linestyle="none", marker=marker,
-                    markersize=6.5 if category else 5.5, markerfacecolor=COLOURS[key],
-                    markeredgecolor=COLOURS["edge"] if category else COLOURS[key],
-                    markeredgewidth=0.6, gid=f"teams:{category or 'within'}", label=text)
+            ax.plot(
+                rows["n"],
+                rows["value"],
+                linestyle="none",
+                marker=marker,
+                markersize=6.5 if category else 5.5,
+                markerfacecolor=COLOURS[key],
+                markeredgecolor=COLOURS["edge"] if category else COLOURS[key],
+                markeredgewidth=0.6,
+                gid=f"teams:{category or 'within'}",
+                label=text,
+            )
         if label_outliers:
             outliers = data[data["outlier"].isin(["high", "low"])].reset_index(drop=True)
             for i, row in outliers.iterrows():
                 dy = 8 if row["outlier"] == "high" else -12
-                ax.annotate(str(row["label"]), xy=(row["n"], row["value"]),
-                            xytext=(4, dy + (i % 2) * 6), textcoords="offset points",
-                            fontsize=7.5, gid="outlier_label")
+                ax.annotate(
+                    str(row["label"]),
+                    xy=(row["n"], row["value"]),
+                    xytext=(4, dy + (i % 2) * 6),
+                    textcoords="offset points",
+                    fontsize=7.5,
+                    gid="outlier_label",
+                )
         log_x = hi_n / max(lo_n, 1e-9) > 10  # a log axis only pays off over a decade or more
         if log_x:
             ax.set_xscale("log")
-        unit = units or ("%" if chart == "p" and multiply == 100 else
-                         f"per {multiply:,g} {humanise(n)}" if multiply != 1 else "")
+        unit = units or (
+            "%"
+            if chart == "p" and multiply == 100
+            else f"per {multiply:,g} {humanise(n)}"
+            if multiply != 1
+            else ""
+        )
         ax.set_ylabel(unit[:1].upper() + unit[1:] if unit else humanise(y))
         ax.set_xlabel((xlab or f"Denominator: {humanise(n)}") + (" (log scale)" if log_x else ""))
         ax.set_title(title or f"Funnel plot: {humanise(y)}", y=1.0, pad=8)

@@ -38,25 +38,65 @@ def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: flo
         transform = ax.transData
     colour = icon_colour(key)
     common = dict(transform=transform, clip_on=False, zorder=6)
-    ring = Circle((0.5, 0.5), 0.44, facecolor="white", edgecolor=colour,
-                  linewidth=2.2 * scale, gid=f"icon:{key}", **common)
+    ring = Circle(
+        (0.5, 0.5),
+        0.44,
+        facecolor="white",
+        edgecolor=colour,
+        linewidth=2.2 * scale,
+        gid=f"icon:{key}",
+        **common,
+    )
     ax.add_patch(ring)
     letter = icon_letter(key)
     if key in VARIATION_ICONS:
         dots = icon_dots(key)
-        ax.add_line(Line2D([d[0] for d in dots], [d[1] for d in dots],
-                           color=MDC_COLOURS["common_cause"], linewidth=0.7 * scale, **common))
+        ax.add_line(
+            Line2D(
+                [d[0] for d in dots],
+                [d[1] for d in dots],
+                color=MDC_COLOURS["common_cause"],
+                linewidth=0.7 * scale,
+                **common,
+            )
+        )
         for x, y, hi in dots:
             fill = colour if hi else MDC_COLOURS["common_cause"]
             ax.add_patch(Circle((x, y), 0.045, facecolor=fill, edgecolor="none", **common))
         if letter:
-            ax.text(0.5, 0.76 if letter == "H" else 0.24, letter, ha="center", va="center",
-                    fontsize=7.5 * scale, fontweight="bold", color=colour, **common)
+            ax.text(
+                0.5,
+                0.76 if letter == "H" else 0.24,
+                letter,
+                ha="center",
+                va="center",
+                fontsize=7.5 * scale,
+                fontweight="bold",
+                color=colour,
+                **common,
+            )
     else:
-        ax.add_line(Line2D([0.2, 0.8], [0.3, 0.3], color=MDC_COLOURS["target"],
-                           linewidth=1.0 * scale, linestyle=(0, (3, 2)), **common))
-        ax.text(0.5, 0.56, letter, ha="center", va="center", fontsize=11 * scale,
-                fontweight="bold", color=colour, **common)
+        ax.add_line(
+            Line2D(
+                [0.2, 0.8],
+                [0.3, 0.3],
+                color=MDC_COLOURS["target"],
+                linewidth=1.0 * scale,
+                linestyle=(0, (3, 2)),
+                **common,
+            )
+        )
+        ax.text(
+            0.5,
+            0.56,
+            letter,
+            ha="center",
+            va="center",
+            fontsize=11 * scale,
+            fontweight="bold",
+            color=colour,
+            **common,
+        )
     return ax
 
 

@@ -119,12 +119,19 @@ def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
             tmp_ipynb.replace(ipynb_path)
             kept = ipynb_path.name
         write_atomic(html_path, failure_page(task.name, error, kept))
-        return TaskOutcome(task.name, "failed", time.perf_counter() - start, error,
-                           task.ipynb if kept else None, task.html)
+        return TaskOutcome(
+            task.name,
+            "failed",
+            time.perf_counter() - start,
+            error,
+            task.ipynb if kept else None,
+            task.html,
+        )
     write_atomic(html_path, html)
     tmp_ipynb.replace(ipynb_path)
-    return TaskOutcome(task.name, "rendered", time.perf_counter() - start, "",
-                       task.ipynb, task.html)
+    return TaskOutcome(
+        task.name, "rendered", time.perf_counter() - start, "", task.ipynb, task.html
+    )
 
 
 def _worker_init() -> None:
@@ -156,8 +163,7 @@ def warm_up(cwd: str) -> float:
 def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
     """A process pool of ``workers`` whose workers are already warming up."""
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_worker_init)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
     for _ in range(workers):
         pool.submit(warm_up, cwd)
     return pool
@@ -198,8 +204,9 @@ def run_tasks(
     todo = []
     for task in tasks:
         if not force and _is_unchanged(task, out_dir, state):
-            outcomes[task.name] = TaskOutcome(task.name, "unchanged", 0.0, "", task.ipynb,
-                                              task.html)
+            outcomes[task.name] = TaskOutcome(
+                task.name, "unchanged", 0.0, "", task.ipynb, task.html
+            )
             if on_done:
                 on_done(outcomes[task.name])
         else:

@@ -103,9 +103,18 @@ def _to_pdf(html_path: Path) -> str | None:
         return "PDF needs Chromium (Debian package 'chromium'); HTML was written"
     pdf = html_path.with_suffix(".pdf")
     tmp = pdf.with_name(f".{pdf.stem}.partial.pdf")
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-           "--disable-background-networking", "--disable-component-update", "--no-first-run",
-           f"--print-to-pdf={tmp}", html_path.resolve().as_uri()]
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-pdf-header-footer",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        f"--print-to-pdf={tmp}",
+        html_path.resolve().as_uri(),
+    ]
     try:
         result = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     except subprocess.TimeoutExpired:
@@ -141,28 +150,52 @@ def render_collaborative(
     """Render every team's report and the overview into ``out_dir``; see the module doc."""
     bad_formats = sorted(set(formats) - set(FORMATS))
     if bad_formats:
-        raise SPCError(f"unknown format(s) {', '.join(bad_formats)}; choose from "
-                       f"{', '.join(FORMATS)}")
+        raise SPCError(
+            f"unknown format(s) {', '.join(bad_formats)}; choose from {', '.join(FORMATS)}"
+        )
     out = Path(out_dir)
     # Mistakes in the arguments are refused before any worker starts or anything is written.
     paths, all_teams, settings_files = _check_arguments(
-        data_paths, teams, measures, rules, change_log, targets, chart_settings)
+        data_paths, teams, measures, rules, change_log, targets, chart_settings
+    )
     # Workers start (spawn, imports, kernel) while this process reads and checks the data.
-    pool = start_pool(workers, str(team_notebook.parent)) if workers > 1 and not dask_scheduler \
+    pool = (
+        start_pool(workers, str(team_notebook.parent))
+        if workers > 1 and not dask_scheduler
         else None
+    )
     try:
-        return _render(paths, all_teams, settings_files, out, measures, rules, targets,
-                       workers, formats, force, dask_scheduler, progress, team_notebook,
-                       overview_notebook if overview else None, timeout, pool)
+        return _render(
+            paths,
+            all_teams,
+            settings_files,
+            out,
+            measures,
+            rules,
+            targets,
+            workers,
+            formats,
+            force,
+            dask_scheduler,
+            progress,
+            team_notebook,
+            overview_notebook if overview else None,
+            timeout,
+            pool,
+        )
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _check_arguments(
-    data_paths: Sequence[str | Path] | None, teams: Sequence[str] | None,
-    measures: Sequence[str] | None, rules: str, change_log: str | Path | None,
-    targets: dict[str, float] | None, chart_settings: str | Path | None,
+    data_paths: Sequence[str | Path] | None,
+    teams: Sequence[str] | None,
+    measures: Sequence[str] | None,
+    rules: str,
+    change_log: str | Path | None,
+    targets: dict[str, float] | None,
+    chart_settings: str | Path | None,
 ) -> tuple[list[Path], list[str], list[Path]]:
     """The data files, the teams to render and the chart settings file (if any), after
     checking every name the user typed; raises :class:`SPCError` naming the mistake."""
@@ -180,8 +213,9 @@ def _check_arguments(
     if teams:
         missing = sorted(set(teams) - set(all_teams))
         if missing:
-            raise SPCError(f"team(s) {', '.join(missing)} are not in the data; teams: "
-                           f"{', '.join(all_teams)}")
+            raise SPCError(
+                f"team(s) {', '.join(missing)} are not in the data; teams: {', '.join(all_teams)}"
+            )
         all_teams = [t for t in all_teams if t in set(teams)]
     if not all_teams:
         raise SPCError("the data files name no teams; check the 'ward'/'team' column")
@@ -189,10 +223,21 @@ def _check_arguments(
 
 
 def _render(
-    paths: list[Path], all_teams: list[str], settings_files: list[Path], out: Path,
-    measures: Sequence[str] | None, rules: str, targets: dict[str, float] | None,
-    workers: int, formats: Sequence[str], force: bool, dask_scheduler: str | None,
-    progress: bool, team_notebook: Path, overview_notebook: Path | None, timeout: float,
+    paths: list[Path],
+    all_teams: list[str],
+    settings_files: list[Path],
+    out: Path,
+    measures: Sequence[str] | None,
+    rules: str,
+    targets: dict[str, float] | None,
+    workers: int,
+    formats: Sequence[str],
+    force: bool,
+    dask_scheduler: str | None,
+    progress: bool,
+    team_notebook: Path,
+    overview_notebook: Path | None,
+    timeout: float,
     pool: Any,
 ) -> RenderResult:
     from spc.validation import DataValidationError
@@ -204,11 +249,15 @@ def _render(
         data, broken = None, _broken_teams(paths, all_teams)
     good = [t for t in all_teams if t not in broken]
 
-    common = {"data_paths": [str(p) for p in paths], "measures": list(measures or []),
-              "rules": rules, "change_log": "", "targets": dict(targets or {}),
-              "chart_settings": str(settings_files[0]) if settings_files else ""}
-    team_params = {**common, "team": "", "period_start": "", "period_end": "",
-                   "interactive": False}
+    common = {
+        "data_paths": [str(p) for p in paths],
+        "measures": list(measures or []),
+        "rules": rules,
+        "change_log": "",
+        "targets": dict(targets or {}),
+        "chart_settings": str(settings_files[0]) if settings_files else "",
+    }
+    team_params = {**common, "team": "", "period_start": "", "period_end": "", "interactive": False}
     overview_params = {**common, "teams": good, "funnel_period": ""}
     check_parameters(team_notebook, team_params)
     if overview_notebook is not None:
@@ -217,33 +266,48 @@ def _render(
     source = _source_hash()
     tasks = []
     if good and overview_notebook is not None:  # first: the longest task, to overlap
-        tasks.append(RenderTask(
-            name="Collaborative overview", notebook=str(overview_notebook),
-            parameters=overview_params, ipynb="overview.ipynb", html="overview.html",
-            title="Collaborative overview",
-            input_hash=hash_inputs(overview_params, source, files=[overview_notebook, *paths,
-                                                                 *settings_files]),
-            timeout=timeout, cwd=str(overview_notebook.parent),
-        ))
+        tasks.append(
+            RenderTask(
+                name="Collaborative overview",
+                notebook=str(overview_notebook),
+                parameters=overview_params,
+                ipynb="overview.ipynb",
+                html="overview.html",
+                title="Collaborative overview",
+                input_hash=hash_inputs(
+                    overview_params, source, files=[overview_notebook, *paths, *settings_files]
+                ),
+                timeout=timeout,
+                cwd=str(overview_notebook.parent),
+            )
+        )
     for team in all_teams:
         slug = slugify(team)
         params = {**team_params, "team": team}
-        tasks.append(RenderTask(
-            name=team, notebook=str(team_notebook), parameters=params,
-            ipynb=f"teams/{slug}.ipynb", html=f"teams/{slug}.html",
-            title=f"Patient safety measures: {team}",
-            input_hash=hash_inputs(params, source,
-                                   files=[team_notebook, *paths, *settings_files]),
-            timeout=timeout, cwd=str(team_notebook.parent),
-        ))
+        tasks.append(
+            RenderTask(
+                name=team,
+                notebook=str(team_notebook),
+                parameters=params,
+                ipynb=f"teams/{slug}.ipynb",
+                html=f"teams/{slug}.html",
+                title=f"Patient safety measures: {team}",
+                input_hash=hash_inputs(
+                    params, source, files=[team_notebook, *paths, *settings_files]
+                ),
+                timeout=timeout,
+                cwd=str(team_notebook.parent),
+            )
+        )
     summary = pd.DataFrame()
     if good:
         if data is None:
             data = load_collaborative(paths, teams=good)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SPCWarning)
-            summary = collaborative_summary(data[data["team"].isin(good)], measures, rules,
-                                            targets, common["chart_settings"])
+            summary = collaborative_summary(
+                data[data["team"].isin(good)], measures, rules, targets, common["chart_settings"]
+            )
 
     per_team = summary.groupby("team").size().to_dict() if len(summary) else {}
     bar = _progress(sum(per_team.get(t, 1) for t in all_teams) + (1 if good else 0), progress)
@@ -253,8 +317,15 @@ def _render(
             bar.update(per_team.get(outcome.name, 1))
             bar.set_postfix_str(f"{outcome.name[:20]}: {outcome.status}")
 
-    outcomes = run_tasks(tasks, out, workers=workers, force=force,
-                         dask_scheduler=dask_scheduler, on_done=done, pool=pool)
+    outcomes = run_tasks(
+        tasks,
+        out,
+        workers=workers,
+        force=force,
+        dask_scheduler=dask_scheduler,
+        on_done=done,
+        pool=pool,
+    )
     if bar is not None:
         bar.close()
     for outcome in outcomes:
@@ -284,8 +355,9 @@ def _progress(total: int, enabled: bool) -> Any:
     return tqdm(total=total, unit="chart", desc="Rendering", file=sys.stderr)
 
 
-def _write_index(out: Path, outcomes: list[TaskOutcome], summary: pd.DataFrame,
-                 broken: dict[str, list[str]]) -> None:
+def _write_index(
+    out: Path, outcomes: list[TaskOutcome], summary: pd.DataFrame, broken: dict[str, list[str]]
+) -> None:
     from spc.report_display import grid_html
 
     entries = []
@@ -300,26 +372,38 @@ def _write_index(out: Path, outcomes: list[TaskOutcome], summary: pd.DataFrame,
         if "pdf" in o.extra:
             messages.append(o.extra["pdf"])
         entries.append(PageEntry(o.name, o.status, o.html, o.ipynb, messages))
-    notes = ["All example data in this collaborative are synthetic."] if _is_example(summary) \
-        else []
+    notes = (
+        ["All example data in this collaborative are synthetic."] if _is_example(summary) else []
+    )
     if broken:
-        notes.append(f"{len(broken)} team(s) have data errors and are left out of the overview "
-                     f"and summary until fixed: {', '.join(sorted(broken))}.")
+        notes.append(
+            f"{len(broken)} team(s) have data errors and are left out of the overview "
+            f"and summary until fixed: {', '.join(sorted(broken))}."
+        )
     grid = grid_html(summary) if len(summary) else None
-    write_atomic(out / "index.html", index_page("Patient safety collaborative reports",
-                                                 entries, overview_html, grid, notes))
+    write_atomic(
+        out / "index.html",
+        index_page("Patient safety collaborative reports", entries, overview_html, grid, notes),
+    )
 
 
 def _is_example(summary: pd.DataFrame) -> bool:
     return len(summary) > 0 and set(summary["team"]) <= {
-        f"{t}-{w}" for t in ("AVN", "BRK", "CRH", "DNM") for w in ("ASH", "ELM", "OAK")}
+        f"{t}-{w}" for t in ("AVN", "BRK", "CRH", "DNM") for w in ("ASH", "ELM", "OAK")
+    }
 
 
 def print_table(result: RenderResult) -> None:
     """The final table: what was rendered, what warned and what failed."""
-    rows = [(o.name, o.status, f"{o.seconds:.1f}s",
-             (o.error or "; ".join(o.extra.get("data_errors", [])) or o.extra.get("pdf", ""))[:90])
-            for o in result.outcomes]
+    rows = [
+        (
+            o.name,
+            o.status,
+            f"{o.seconds:.1f}s",
+            (o.error or "; ".join(o.extra.get("data_errors", [])) or o.extra.get("pdf", ""))[:90],
+        )
+        for o in result.outcomes
+    ]
     width = max(len(r[0]) for r in rows) if rows else 10
     print(f"\n{'report':<{width}}  {'status':<10} {'time':>6}  message")
     for name, status, secs, msg in rows:
@@ -332,7 +416,8 @@ def print_table(result: RenderResult) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``safety-spc render`` to the command line."""
     p = subparsers.add_parser(
-        "render", help="render a report for every team and the collaborative overview",
+        "render",
+        help="render a report for every team and the collaborative overview",
         description="Run the team report notebook for every team and the overview notebook, "
         "in parallel, and write HTML (without code), executed notebooks, index.html and "
         "summary.csv. Without --data, the synthetic example collaborative is used.",
@@ -341,23 +426,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--teams", nargs="+", metavar="TEAM", help="only these teams")
     p.add_argument("--measures", nargs="+", metavar="ID", help="only these measure ids")
-    p.add_argument("--rules", default=DEFAULT_RULES,
-                   help="signal rules: anhoej, ihi, mdc or western_electric")
+    p.add_argument(
+        "--rules", default=DEFAULT_RULES, help="signal rules: anhoej, ihi, mdc or western_electric"
+    )
     p.add_argument("--change-log", metavar="PATH", help="change/PDSA log CSV")
-    p.add_argument("--chart-settings", metavar="PATH",
-                   help="chart settings JSON saved from the explorer (each team's baseline, "
-                   "excluded points and target)")
-    p.add_argument("--target", action="append", default=[], metavar="MEASURE=VALUE",
-                   help="target for a measure for every team, overriding the catalogue, e.g. "
-                   "--target falls_per_1000_obd=5 (repeatable)")
+    p.add_argument(
+        "--chart-settings",
+        metavar="PATH",
+        help="chart settings JSON saved from the explorer (each team's baseline, "
+        "excluded points and target)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="MEASURE=VALUE",
+        help="target for a measure for every team, overriding the catalogue, e.g. "
+        "--target falls_per_1000_obd=5 (repeatable)",
+    )
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    p.add_argument("--format", default="html,ipynb",
-                   help="comma-separated: html, ipynb, pdf (default html,ipynb)")
-    p.add_argument("--dask-scheduler", metavar="ADDRESS",
-                   help="run on an existing Dask cluster, e.g. tcp://host:8786")
+    p.add_argument(
+        "--format",
+        default="html,ipynb",
+        help="comma-separated: html, ipynb, pdf (default html,ipynb)",
+    )
+    p.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster, e.g. tcp://host:8786",
+    )
     p.add_argument("--force", action="store_true", help="re-render even unchanged reports")
-    p.add_argument("--no-overview", action="store_true",
-                   help="team reports only (no collaborative overview)")
+    p.add_argument(
+        "--no-overview", action="store_true", help="team reports only (no collaborative overview)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cli_render)
 
@@ -372,8 +473,9 @@ def _parse_targets(items: Sequence[str]) -> dict[str, float]:
                 raise ValueError
             targets[measure_id.strip()] = float(value)
         except ValueError:
-            raise SPCError(f"--target {item!r}: write MEASURE=NUMBER, e.g. "
-                           "--target falls_per_1000_obd=5") from None
+            raise SPCError(
+                f"--target {item!r}: write MEASURE=NUMBER, e.g. --target falls_per_1000_obd=5"
+            ) from None
     return targets
 
 
@@ -383,12 +485,20 @@ def _cli_render(args: argparse.Namespace) -> int:
     try:
         targets = _parse_targets(args.target)
         result = render_collaborative(
-            args.data, args.out, teams=args.teams, measures=args.measures, rules=args.rules,
-            change_log=args.change_log, targets=targets,
-            chart_settings=args.chart_settings, workers=args.workers,
+            args.data,
+            args.out,
+            teams=args.teams,
+            measures=args.measures,
+            rules=args.rules,
+            change_log=args.change_log,
+            targets=targets,
+            chart_settings=args.chart_settings,
+            workers=args.workers,
             formats=[f.strip() for f in args.format.split(",") if f.strip()],
-            force=args.force, dask_scheduler=args.dask_scheduler,
-            progress=not args.no_progress, overview=not args.no_overview,
+            force=args.force,
+            dask_scheduler=args.dask_scheduler,
+            progress=not args.no_progress,
+            overview=not args.no_overview,
         )
     except (SPCError, DataValidationError) as exc:
         print(f"safety-spc render: {exc}", file=sys.stderr)

@@ -20,9 +20,7 @@ from typing import Any
 TEMPLATES = Path(__file__).parent / "templates"
 #: Cells tagged so are left out of the HTML reports (kept in the executed notebooks).
 HIDDEN_TAG = "report-hidden"
-CSP = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
-)
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
 
 
 def slugify(name: str) -> str:
@@ -105,9 +103,10 @@ class PageEntry:
 def failure_page(team: str, error: str, ipynb_name: str | None) -> str:
     """A page saying plainly that this team's report failed, why, and where to debug it."""
     kept = (
-        f'<p>The executed notebook with the error is kept for debugging: '
+        f"<p>The executed notebook with the error is kept for debugging: "
         f'<a href="{html.escape(ipynb_name)}">{html.escape(ipynb_name)}</a>.</p>'
-        if ipynb_name else ""
+        if ipynb_name
+        else ""
     )
     body = (
         f"<h1>Report for {html.escape(team)} could not be produced</h1>"
@@ -130,7 +129,8 @@ def index_page(
     for e in entries:
         link = (
             f'<a href="{html.escape(e.html_path)}">{html.escape(e.team)}</a>'
-            if e.html_path else html.escape(e.team)
+            if e.html_path
+            else html.escape(e.team)
         )
         nb = f'<a href="{html.escape(e.ipynb_path)}">notebook</a>' if e.ipynb_path else ""
         messages = "<br>".join(html.escape(m) for m in e.messages)
@@ -141,7 +141,8 @@ def index_page(
     overview = (
         f'<p><a href="{html.escape(overview_html)}">Collaborative overview</a>: every team and '
         "measure, small multiples and funnel plots.</p>"
-        if overview_html else ""
+        if overview_html
+        else ""
     )
     note_html = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
     body = (
