@@ -172,7 +172,27 @@ def describe_frame(
     if target_text:
         sentences.append(target_text)
     sentences.append(_caveat(rows, cur, chart, pword, since, period))
+    sentences.append(_rare_events(rows, chart, pword))
     return " ".join(s for s in sentences if s)
+
+
+#: Count-based charts whose rules mislead when most points are zero.
+_COUNT_CHARTS = frozenset({"c", "u", "up", "p", "pp"})
+
+
+def _rare_events(rows: pd.DataFrame, chart: str, pword: str) -> str:
+    """A warning when most points are zero: runs of zeros below the centre line signal easily
+    and one event looks like a spike (teaching notebook 5 shows why)."""
+    y = rows["y"].to_numpy(float)
+    y = y[np.isfinite(y)]
+    zeros = int((y == 0).sum())
+    if chart not in _COUNT_CHARTS or len(y) < 2 or zeros * 2 <= len(y):
+        return ""
+    return (
+        f"Most points ({zeros} of {len(y)}) are zero: with events this rare, runs of zero "
+        f"{pword or 'point'}s below the centre line signal easily and a single event looks like "
+        "a spike; a chart of the time between events (T or G chart) is the better guide."
+    )
 
 
 def _centre_and_limits(cur: pd.DataFrame, chart: str, options: Mapping[str, Any]) -> str:

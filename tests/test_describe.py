@@ -100,3 +100,16 @@ def test_event_charts_speak_of_events_not_days() -> None:
     assert "8 points (one per event) from 9 Jan 2023 to 12 Mar 2024" in text
     assert "event-to-event ups and downs are noise" in text and "single events" in text
     assert "daily" not in text
+
+
+def test_mostly_zero_counts_point_to_a_time_between_events_chart() -> None:
+    months = pd.date_range("2022-04-01", periods=24, freq="MS")
+    harms = np.zeros(24)
+    harms[[3, 11, 19]] = 1
+    rare = pd.DataFrame({"month": months, "harms": harms, "bed_days": 800.0})
+    text = spc.describe(spc.qic(rare, x="month", y="harms", n="bed_days", chart="u"))
+    assert "Most points (21 of 24) are zero" in text and "T or G chart" in text
+    common = rare.assign(harms=np.arange(24) % 4 + 1.0)
+    assert "are zero" not in spc.describe(
+        spc.qic(common, x="month", y="harms", n="bed_days", chart="u")
+    )

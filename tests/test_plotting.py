@@ -23,6 +23,7 @@ from matplotlib.testing.compare import compare_images
 
 import spc
 from spc.icons import icon_svg
+from spc.labels import fmt_num
 from spc.mdc import ASSURANCE_ICONS, VARIATION_ICONS
 from spc.plotting import draw_icon, funnel, plot, plot_facets, save
 from spc.tables import summary_grid, summary_grid_html
@@ -245,8 +246,15 @@ def test_t_chart_of_few_events_keeps_the_data_readable() -> None:
     assert d["ucl"].max() > 2.5 * d["y"].max()  # the situation this test is about
     ax = plot(res)
     assert ax.get_ylim()[1] < d["ucl"].max() and ax.get_ylim()[1] > d["y"].max()
-    off = [t for t in ax.texts if t.get_gid() == "ucl_off_scale"]
-    assert len(off) == 1 and f"{d['ucl'].max():,.4g}" in off[0].get_text()
+    legend = [t.get_text() for lg in ax.figure.legends for t in lg.get_texts()]
+    label = f"Control limits (3 sigma; upper up to {fmt_num(d['ucl'].max())}, off scale)"
+    assert label in legend
+    # small multiples: the panel says it (the shared legend cannot)
+    fig = plot_facets(
+        spc.qic(_rare_events(1, 4).assign(ward="W"), x="date", y="days", chart="t", facet="ward")
+    )
+    off = [t for a in fig.axes for t in a.texts if t.get_gid() == "ucl_off_scale"]
+    assert len(off) == 1 and fmt_num(d["ucl"].max()) in off[0].get_text()
     assert np.allclose(drawn_y(ax, "ucl"), np.unique(np.round(d["ucl"].dropna(), 9)))
     assert ax.get_xlabel() == "Date of event"
     # many events: limits within reach, nothing off the scale

@@ -464,7 +464,12 @@ def draw_chart(
     pad = 0.6 * spacing
     if len(xs):
         ax.set_xlim(np.nanmin(xs) - pad, np.nanmax(xs) + pad)
-    _y_axis(ax, rows, options, compact)
+    off_scale = _y_axis(ax, rows, options, compact)
+    if off_scale is not None and not compact:
+        # said in the legend, where it cannot collide with annotation markers or points
+        limits = "Control limits (3 sigma)"
+        note = f"Control limits (3 sigma; upper up to {fmt_num(off_scale)}, off scale)"
+        handles = {(note if k == limits else k): h for k, h in handles.items()}
     if annotations is not None:
         handles.update(_annotate(ax, rows, options, annotations, kind, compact))
     if icons:
@@ -486,7 +491,9 @@ OFF_SCALE_FACTOR = 2.5
 
 def _y_axis(
     ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any], compact: bool = False
-) -> None:
+) -> float | None:
+    """Y range (no negative space for quantities that cannot be negative) and tick format;
+    returns the upper limit when it is drawn off the scale, else None."""
     vals = pd.concat([rows[c] for c in ("y", "cl", "lcl", "ucl", "target") if c in rows])
     vals = vals[np.isfinite(vals.to_numpy(float))]
     if len(vals) and vals.min() >= 0:
@@ -494,47 +501,46 @@ def _y_axis(
         if lo < 0:
             # rates, counts and proportions cannot be negative: do not show negative space
             ax.set_ylim(0, hi)
-    _upper_limit_off_scale(ax, rows, compact)
+    off_scale = _upper_limit_off_scale(ax, rows, compact)
     if unit_label(options) == "%":
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=100, decimals=None))
     else:
         ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.4g}"))
+    return off_scale
 
 
-def _upper_limit_off_scale(ax: Axes, rows: pd.DataFrame, compact: bool) -> None:
+def _upper_limit_off_scale(ax: Axes, rows: pd.DataFrame, compact: bool) -> float | None:
     """With few points (a T chart of rare events, a u chart month with tiny bed days) the upper
     limit can be many times the data, squashing them into the bottom of the chart. Then the
-    y axis stops above the data and the limit is labelled at the top instead."""
+    y axis stops above the data; a compact panel writes the limit at its top (a full chart says
+    it in the legend). Returns the highest upper limit when it is off the scale, else None."""
     if "ucl" not in rows:
-        return
+        return None
     ucl = rows["ucl"].to_numpy(float)
     others = pd.concat([rows[c] for c in ("y", "cl", "lcl", "target") if c in rows])
     others = others.to_numpy(float)
     others = others[np.isfinite(others)]
     if not np.isfinite(ucl).any() or not len(others) or others.max() <= 0:
-        return
+        return None
     top = others.max()
-    highest = np.nanmax(ucl)
+    highest = float(np.nanmax(ucl))
     if highest <= OFF_SCALE_FACTOR * top:
-        return
+        return None
     lo, _hi = ax.get_ylim()
     ax.set_ylim(lo, 1.3 * top)
-    text = (
-        f"\u2191 upper limit {highest:,.4g}"
-        if compact
-        else f"\u2191 upper limit up to {highest:,.4g} (off the scale)"
-    )
-    ax.text(
-        0.99,
-        0.98,
-        text,
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=6 if compact else 7,
-        color=COLOURS["limit"],
-        gid="ucl_off_scale",
-    )
+    if compact:
+        ax.text(
+            0.99,
+            0.98,
+            f"\u2191 upper limit {fmt_num(highest)}",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=6,
+            color=COLOURS["limit"],
+            gid="ucl_off_scale",
+        )
+    return highest
 
 
 def _annotation_rows(
