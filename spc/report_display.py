@@ -36,6 +36,8 @@ _STYLE = """<style>
 .spc-report .spc-note { background: #fff9c4; border-left: 4px solid #ffb81c; padding: .5rem 1rem; }
 .spc-report table { border-collapse: collapse; }
 .spc-report th, .spc-report td { border: 1px solid #aeb7bd; padding: .25rem .5rem; }
+.spc-report .spc-grid td, .spc-report .spc-grid tbody th { white-space: nowrap; }
+.spc-report .spc-grid thead th { vertical-align: bottom; }
 </style>"""
 
 

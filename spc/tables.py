@@ -51,9 +51,51 @@ def summary_grid(summary: pd.DataFrame, icon_size: int = 22) -> pd.io.formats.st
     )
 
 
-def summary_grid_html(summary: pd.DataFrame, icon_size: int = 22) -> str:
-    """The same grid as a self-contained, escaped HTML table."""
-    measures = list(dict.fromkeys(summary["measure"]))
+#: Topic headings of the grid (other topics are written out from their id).
+TOPIC_TITLES = {
+    "falls": "Falls",
+    "pressure_ulcers": "Pressure ulcers",
+    "vte": "Venous thromboembolism (VTE)",
+    "harm_free_care": "Harm-free care",
+}
+
+
+def _catalogue_order(measures: list[str]) -> list[str]:
+    """``measures`` in catalogue order (the headline measure of each topic first); measures the
+    catalogue does not know keep their order at the end."""
+    from spc.measures import load_catalogue
+
+    order = {m: i for i, m in enumerate(load_catalogue())}
+    return sorted(measures, key=lambda m: order.get(m, len(order)))
+
+
+def _topic_of(measure_id: str) -> str:
+    """The catalogue topic of a measure, or "" for a measure the catalogue does not know."""
+    from spc.measures import load_catalogue
+
+    m = load_catalogue().get(measure_id)
+    return m.topic if m is not None else ""
+
+
+def summary_grid_html(summary: pd.DataFrame, icon_size: int = 22, by_topic: bool = True) -> str:
+    """The same grid as self-contained, escaped HTML: with ``by_topic`` (and measures of more
+    than one topic) one table per topic under its heading, so that a collaborative's fifteen
+    measures fit a page (and a printed PDF) instead of one table too wide for either."""
+    measures = _catalogue_order(list(dict.fromkeys(summary["measure"])))
+    groups: dict[str, list[str]] = {}
+    for m in measures:
+        groups.setdefault(_topic_of(m) if by_topic else "", []).append(m)
+    if len(groups) == 1:
+        return _grid_table(summary, measures, icon_size)
+    return "".join(
+        f'<h3 class="spc-grid-topic">'
+        f"{html.escape(TOPIC_TITLES.get(topic, topic.replace('_', ' ').capitalize()))}</h3>"
+        f"{_grid_table(summary, ids, icon_size)}"
+        for topic, ids in groups.items()
+    )
+
+
+def _grid_table(summary: pd.DataFrame, measures: list[str], icon_size: int) -> str:
     titles = dict(zip(summary["measure"], summary["title"], strict=False))
     head = "".join(f"<th>{html.escape(titles[m])}</th>" for m in measures)
     body = []

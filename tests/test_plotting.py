@@ -320,6 +320,38 @@ def test_summary_grid_escapes_team_names() -> None:
     assert "&lt;b&gt;Ward&lt;/b&gt;" in styled
 
 
+def test_summary_grid_has_one_table_per_topic() -> None:
+    measures = {
+        "falls_per_1000_obd": "Falls per 1,000",
+        "vte_risk_assessment_percent": "VTE risk assessed",
+        "days_between_falls_with_harm": "Days between",
+    }
+    summary = pd.DataFrame(
+        [
+            {
+                "team": t,
+                "measure": m,
+                "title": title,
+                "latest_value": 1.0,
+                "variation": "common_cause",
+                "assurance": None,
+            }
+            for t in ("W1", "W2")
+            for m, title in measures.items()
+        ]
+    )
+    html = summary_grid_html(summary)
+    assert html.count('<table class="spc-grid">') == 2
+    assert (
+        html.index(">Falls</h3>")
+        < html.index("Falls per 1,000")
+        < html.index("Days between")
+        < html.index(">Venous thromboembolism (VTE)</h3>")
+        < html.index("VTE risk assessed")
+    )
+    assert summary_grid_html(summary, by_topic=False).count("<table") == 1
+
+
 # ----------------------------------------------------------------------- baseline images
 
 BASELINE_CASES = {

@@ -78,6 +78,8 @@ th, td {{ border: 1px solid #aeb7bd; padding: .35rem .6rem; text-align: left; }}
 th {{ background: #e8edee; }} .failed {{ color: #a00; font-weight: bold; }}
 .warned {{ color: #7a4b00; }} .ok {{ color: #007f3b; }} pre {{ white-space: pre-wrap; }}
 .note {{ background: #fff9c4; padding: .6rem 1rem; border-left: 4px solid #ffb81c; }}
+.spc-grid td, .spc-grid tbody th {{ white-space: nowrap; }}
+.spc-grid thead th {{ vertical-align: bottom; }}
 </style></head><body>
 {body}
 </body></html>
