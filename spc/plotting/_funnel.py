@@ -92,23 +92,16 @@ def funnel(
             lim = funnel_limits(theta, grid, chart=chart, level=lev, method=method)
             style = "--" if lev < max(levels) else "-"
             tag = _level_tag(lev)
-            ax.plot(
-                grid,
-                lim.upper * multiply,
-                color=COLOURS["limit"],
-                linestyle=style,
-                linewidth=1.0,
-                gid=f"funnel_{tag}",
-                label=f"{tag}% limits",
-            )
-            ax.plot(
-                grid,
-                lim.lower * multiply,
-                color=COLOURS["limit"],
-                linestyle=style,
-                linewidth=1.0,
-                gid=f"funnel_{tag}",
-            )
+            for bound, label in ((lim.upper, f"{tag}% limits"), (lim.lower, None)):
+                ax.plot(
+                    grid,
+                    bound * multiply,
+                    color=COLOURS["limit"],
+                    linestyle=style,
+                    linewidth=1.0,
+                    gid=f"funnel_{tag}",
+                    label=label,
+                )
         ax.axhline(
             theta * multiply,
             color=COLOURS["cl"],

@@ -24,7 +24,7 @@ import pandas as pd
 
 from spc._files import write_atomic
 from spc._version import __version__
-from spc.chart_settings import read_chart_settings
+from spc.chart_settings import ChartSettings, read_chart_settings
 from spc.errors import SPCError, SPCWarning
 from spc.io import team_names, validate
 from spc.measures import get_measure
@@ -155,7 +155,7 @@ def render_collaborative(
         )
     out = Path(out_dir)
     # Mistakes in the arguments are refused before any worker starts or anything is written.
-    paths, all_teams, settings_files = _check_arguments(
+    paths, all_teams, settings_files, settings = _check_arguments(
         data_paths, teams, measures, rules, change_log, targets, chart_settings
     )
     # Workers start (spawn, imports, kernel) while this process reads and checks the data.
@@ -169,6 +169,7 @@ def render_collaborative(
             paths,
             all_teams,
             settings_files,
+            settings,
             out,
             measures,
             rules,
@@ -196,9 +197,10 @@ def _check_arguments(
     change_log: str | Path | None,
     targets: dict[str, float] | None,
     chart_settings: str | Path | None,
-) -> tuple[list[Path], list[str], list[Path]]:
-    """The data files, the teams to render and the chart settings file (if any), after
-    checking every name the user typed; raises :class:`SPCError` naming the mistake."""
+) -> tuple[list[Path], list[str], list[Path], ChartSettings]:
+    """The data files, the teams to render, the chart settings file (if any) and its
+    settings, after checking every name the user typed; raises :class:`SPCError` naming the
+    mistake."""
     if rules not in PRESETS:
         raise SPCError(f"rules must be one of {', '.join(PRESETS)} (got {rules!r})")
     paths = [p.resolve() for p in data_files(data_paths, change_log)]
@@ -206,9 +208,11 @@ def _check_arguments(
     for measure_id in [*(measures or []), *(targets or {})]:
         get_measure(measure_id)  # a typo fails here, naming the nearest id, not in every report
     settings_files: list[Path] = []
+    settings = ChartSettings()
     if chart_settings:
         settings_path = Path(chart_settings).resolve()
-        read_chart_settings(settings_path).check_teams(all_teams)
+        settings = read_chart_settings(settings_path)  # read once: the driver uses it too
+        settings.check_teams(all_teams)
         settings_files.append(settings_path)
     if teams:
         missing = sorted(set(teams) - set(all_teams))
@@ -219,13 +223,14 @@ def _check_arguments(
         all_teams = [t for t in all_teams if t in set(teams)]
     if not all_teams:
         raise SPCError("the data files name no teams; check the 'ward'/'team' column")
-    return paths, all_teams, settings_files
+    return paths, all_teams, settings_files, settings
 
 
 def _render(
     paths: list[Path],
     all_teams: list[str],
     settings_files: list[Path],
+    settings: ChartSettings,
     out: Path,
     measures: Sequence[str] | None,
     rules: str,
@@ -306,7 +311,7 @@ def _render(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SPCWarning)
             summary = collaborative_summary(
-                data[data["team"].isin(good)], measures, rules, targets, common["chart_settings"]
+                data[data["team"].isin(good)], measures, rules, targets, settings
             )
 
     per_team = summary.groupby("team").size().to_dict() if len(summary) else {}
