@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import spc
 from spc.chart_settings import (
     ChartSettings,
     MeasureChoice,
@@ -23,11 +22,6 @@ from spc.report import build_team_report, collaborative_summary, sustained_impro
 
 TEAM, MEASURE = "AVN-ELM", "falls_per_1000_obd"
 AUG_2022 = pd.Timestamp("2022-08-01")
-
-
-@pytest.fixture(scope="module")
-def data():
-    return spc.load_example()
 
 
 def _write(tmp_path, content) -> object:
@@ -116,14 +110,16 @@ def test_write_keeps_other_entries_and_is_readable(tmp_path):
 
 
 # ------------------------------------------------------------------------ the engine
-def test_team_settings_equal_the_same_qic_arguments(data):
+def test_team_settings_equal_the_same_qic_arguments(example_data):
     """Applying a choice is exactly passing freeze/exclude/target to the engine."""
     settings = ChartSettings({TEAM: {MEASURE: MeasureChoice(12, (AUG_2022,), 5.0)}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
-        got = chart_measure(data, MEASURE, team=TEAM, settings=settings, rules="mdc", phases=False)
+        got = chart_measure(
+            example_data, MEASURE, team=TEAM, settings=settings, rules="mdc", phases=False
+        )
         want = chart_measure(
-            data,
+            example_data,
             MEASURE,
             team=TEAM,
             rules="mdc",
@@ -138,7 +134,7 @@ def test_team_settings_equal_the_same_qic_arguments(data):
     assert (d["target"] == 5.0).all()
 
 
-def test_faceted_settings_apply_per_team_only(data):
+def test_faceted_settings_apply_per_team_only(example_data):
     settings = ChartSettings(
         {
             TEAM: {MEASURE: MeasureChoice(baseline=12, exclude=(AUG_2022,), target=5.0)},
@@ -148,9 +144,17 @@ def test_faceted_settings_apply_per_team_only(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
         res = chart_measure(
-            data, MEASURE, facet="team", settings=settings, rules="mdc", phases=False, target=8.0
+            example_data,
+            MEASURE,
+            facet="team",
+            settings=settings,
+            rules="mdc",
+            phases=False,
+            target=8.0,
         )
-        plain = chart_measure(data, MEASURE, facet="team", rules="mdc", phases=False, target=8.0)
+        plain = chart_measure(
+            example_data, MEASURE, facet="team", rules="mdc", phases=False, target=8.0
+        )
     d, p = res.data, plain.data
     elm, others = d["team"] == TEAM, d["team"] != TEAM
     assert d.loc[elm, "baseline"].sum() == 12 and (d.loc[elm, "target"] == 5.0).all()
@@ -162,14 +166,18 @@ def test_faceted_settings_apply_per_team_only(data):
     assert (d.loc[others, "target"] == 8.0).all()
 
 
-def test_team_report_summary_and_overview_agree(data):
+def test_team_report_summary_and_overview_agree(example_data):
     settings = ChartSettings({TEAM: {MEASURE: MeasureChoice(12, (AUG_2022,), 5.0)}})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
         report = build_team_report(
-            data[data["team"] == TEAM], TEAM, [MEASURE], rules="mdc", settings=settings
+            example_data[example_data["team"] == TEAM],
+            TEAM,
+            [MEASURE],
+            rules="mdc",
+            settings=settings,
         )
-        summary = collaborative_summary(data, [MEASURE], rules="mdc", settings=settings)
+        summary = collaborative_summary(example_data, [MEASURE], rules="mdc", settings=settings)
     section = report.sections[0]
     row = summary[summary["team"] == TEAM].iloc[0]
     last = section.result.data.iloc[-1]
@@ -179,17 +187,19 @@ def test_team_report_summary_and_overview_agree(data):
     assert "Aug 2022" in section.caption or "August 2022" in section.caption
 
 
-def test_report_says_when_a_baseline_is_not_applied(data):
+def test_report_says_when_a_baseline_is_not_applied(example_data):
     """Anhøj rules with change-log phases: qicharts2 ignores freeze; the report says so."""
     settings = ChartSettings({TEAM: {MEASURE: MeasureChoice(baseline=12)}})
-    report = build_team_report(data[data["team"] == TEAM], TEAM, [MEASURE], settings=settings)
+    report = build_team_report(
+        example_data[example_data["team"] == TEAM], TEAM, [MEASURE], settings=settings
+    )
     assert report.sections[0].result.data["part"].max() > 1
     assert any("the team's baseline of 12 points is not applied" in n for n in report.data_warnings)
 
 
-def test_sustained_improvement_leaves_excluded_points_out_of_the_baseline(data):
+def test_sustained_improvement_leaves_excluded_points_out_of_the_baseline(example_data):
     team = "AVN-OAK"
-    rows = data[data["team"] == team]
+    rows = example_data[example_data["team"] == team]
     first = rows.loc[rows["phase_start"].fillna(False).astype(bool), "period"].min()
     before = rows[(rows["measure"] == MEASURE) & (rows["period"] < first)]
     best = before.loc[before["value"].idxmin(), "period"]
@@ -197,7 +207,7 @@ def test_sustained_improvement_leaves_excluded_points_out_of_the_baseline(data):
     plain = sustained_improvement(rows, [MEASURE]).iloc[0]
     chosen = sustained_improvement(rows, [MEASURE], settings=settings).iloc[0]
     assert plain["points_before"] == chosen["points_before"]
-    # In the example data, leaving the best baseline month out raises the baseline centre
+    # In the example example_data, leaving the best baseline month out raises the baseline centre
     # enough for the later months to read as a sustained improvement.
     assert (plain["improving_points"], plain["verdict"]) == (0, "no sustained change yet")
     assert chosen["improving_points"] > 0 and chosen["verdict"] == "sustained improvement"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from spc.cli import main
 from spc.templates import template_csv, template_workbook
@@ -139,6 +140,7 @@ def test_measures_command(capsys):
     assert "vte_risk_assessment_percent" in out and "falls_per_1000_obd" not in out
 
 
+@pytest.mark.slow
 def test_console_script_runs(tmp_path):
     exe = Path(sys.executable).parent / "safety-spc"
     proc = subprocess.run(
@@ -153,6 +155,7 @@ def test_console_script_runs(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_closed_pipe_is_not_a_traceback(tmp_path):
     """``safety-spc validate ... | head -1``: the reader leaving early is not an error of ours."""
     # Enough problems to overflow the pipe buffer, so the write after head exits really fails.

@@ -16,17 +16,12 @@ from spc.errors import SPCError
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example"
 
 
-@pytest.fixture(scope="module")
-def example() -> pd.DataFrame:
-    return spc.load_example()
+def _rates(example_data: pd.DataFrame, measure: str) -> pd.DataFrame:
+    return example_data[example_data.measure == measure]
 
 
-def _rates(example: pd.DataFrame, measure: str) -> pd.DataFrame:
-    return example[example.measure == measure]
-
-
-def test_twelve_teams_four_trusts_36_months(example):
-    falls = _rates(example, "falls_per_1000_obd")
+def test_twelve_teams_four_trusts_36_months(example_data):
+    falls = _rates(example_data, "falls_per_1000_obd")
     assert falls["team"].nunique() == 12 and falls["trust"].nunique() == 4
     months = falls.groupby("team")["period"].agg(["min", "max", "count"])
     assert (months["max"] == pd.Timestamp("2024-03-01")).all()
@@ -36,18 +31,18 @@ def test_twelve_teams_four_trusts_36_months(example):
     assert (full["min"] == pd.Timestamp("2021-04-01")).all()
     # a few missing months, reported as gaps
     assert months["count"].sum() == 11 * 36 + 24 - 4
-    gaps = [w.message for w in example.attrs["report"].warnings if w.message.startswith("gap")]
+    gaps = [w.message for w in example_data.attrs["report"].warnings if w.message.startswith("gap")]
     assert any("'AVN-OAK'" in g and "2021-10, 2021-11" in g for g in gaps)
-    assert example.attrs["report"].ok
+    assert example_data.attrs["report"].ok
 
 
-def test_all_catalogue_measures_present(example):
-    assert set(example["measure"]) == set(spc.measures().index)
+def test_all_catalogue_measures_present(example_data):
+    assert set(example_data["measure"]) == set(spc.measures().index)
 
 
-def test_rates_are_realistic(example):
+def test_rates_are_realistic(example_data):
     def pooled(measure: str) -> float:
-        r = _rates(example, measure)
+        r = _rates(example_data, measure)
         m = spc.measures().loc[measure, "multiplier"]
         return r["numerator"].sum() / r["denominator"].sum() * m
 
@@ -56,12 +51,12 @@ def test_rates_are_realistic(example):
     assert 0.8 < pooled("pu_cat2plus_per_1000_obd") < 2.5
     assert 88 < pooled("vte_risk_assessment_percent") < 97
     assert 88 < pooled("harm_free_percent") < 97
-    obd = _rates(example, "falls_per_1000_obd")["denominator"]
+    obd = _rates(example_data, "falls_per_1000_obd")["denominator"]
     assert obd.between(550, 950).all()  # 26-30 beds, 86-97 % occupied
 
 
-def _before_after(example: pd.DataFrame, team: str) -> float:
-    r = _rates(example, "falls_per_1000_obd")
+def _before_after(example_data: pd.DataFrame, team: str) -> float:
+    r = _rates(example_data, "falls_per_1000_obd")
     r = r[r.team == team]
     before = r[r.period < "2022-08-01"]
     after = r[r.period >= "2023-04-01"]
@@ -70,19 +65,19 @@ def _before_after(example: pd.DataFrame, team: str) -> float:
     )
 
 
-def test_improvement_programme_has_varied_effects(example):
-    assert _before_after(example, "AVN-ELM") < 0.7  # strong
-    assert _before_after(example, "CRH-ELM") < 0.7  # strong
-    assert 0.7 < _before_after(example, "AVN-ASH") < 1.3  # no effect
-    assert _before_after(example, "DNM-OAK") > 1.3  # deteriorates
+def test_improvement_programme_has_varied_effects(example_data):
+    assert _before_after(example_data, "AVN-ELM") < 0.7  # strong
+    assert _before_after(example_data, "CRH-ELM") < 0.7  # strong
+    assert 0.7 < _before_after(example_data, "AVN-ASH") < 1.3  # no effect
+    assert _before_after(example_data, "DNM-OAK") > 1.3  # deteriorates
 
 
-def test_change_log_marks_phase_starts_around_month_18(example):
-    starts = example[example.phase_start & (example.measure == "falls_per_1000_obd")]
+def test_change_log_marks_phase_starts_around_month_18(example_data):
+    starts = example_data[example_data.phase_start & (example_data.measure == "falls_per_1000_obd")]
     assert 8 <= starts["team"].nunique() <= 10
     month = (starts["period"].dt.year - 2021) * 12 + starts["period"].dt.month - 4
     assert month.between(16, 24).all()
-    assert example["annotation"].notna().any()
+    assert example_data["annotation"].notna().any()
 
 
 def test_events_match_monthly_counts():

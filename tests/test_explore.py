@@ -26,24 +26,19 @@ TEAM, MEASURE = "AVN-ELM", "falls_per_1000_obd"
 
 
 @pytest.fixture(scope="module")
-def data():
-    return spc.load_example()
-
-
-@pytest.fixture(scope="module")
-def box(data, tmp_path_factory):
-    return explore(data, TEAM, MEASURE, export_dir=tmp_path_factory.mktemp("exports"))
+def box(example_data, tmp_path_factory):
+    return explore(example_data, TEAM, MEASURE, export_dir=tmp_path_factory.mktemp("exports"))
 
 
 # ------------------------------------------------------------------ pure functions
-def test_default_settings_follow_catalogue_and_change_log(data):
-    s = default_settings(data, TEAM, MEASURE)
+def test_default_settings_follow_catalogue_and_change_log(example_data):
+    s = default_settings(example_data, TEAM, MEASURE)
     assert (s.chart, s.improvement, s.rules) == ("u", "decrease", "anhoej")
     assert s.phase_starts == [pd.Timestamp("2022-09-01")]
     assert s.notes[pd.Timestamp("2022-09-01")].startswith("PDSA 1:")
-    assert default_settings(data, TEAM, "vte_risk_assessment_percent").target == 95.0
+    assert default_settings(example_data, TEAM, "vte_risk_assessment_percent").target == 95.0
     with pytest.raises(SPCError, match="not in the data"):
-        default_settings(data, "NOPE")
+        default_settings(example_data, "NOPE")
 
 
 @pytest.mark.parametrize(
@@ -91,52 +86,57 @@ def test_qic_overrides_apply_every_setting():
     assert qic_overrides(ExploreSettings(TEAM, MEASURE, "c"), MEASURE)["n"] is None
 
 
-def test_compute_labels_and_settings_change_the_result(data):
-    base = compute(data, default_settings(data, TEAM, MEASURE))
+def test_compute_labels_and_settings_change_the_result(example_data):
+    base = compute(example_data, default_settings(example_data, TEAM, MEASURE))
     assert base.ok and base.title.startswith("Inpatient falls per 1,000 occupied bed days")
     assert base.caption.startswith("Inpatient falls per 1,000 occupied bed days, U chart")
     assert base.result.data["part"].max() == 2
     one = compute(
-        data,
+        example_data,
         default_settings(
-            data, TEAM, MEASURE, phase_starts=[], exclude=[pd.Timestamp("2022-01-01")]
+            example_data, TEAM, MEASURE, phase_starts=[], exclude=[pd.Timestamp("2022-01-01")]
         ),
     )
     assert one.result.data["part"].max() == 1
     assert not one.result.data.set_index("x").loc[pd.Timestamp("2022-01-01"), "include"]
-    bad = compute(data, default_settings(data, TEAM, "days_between_falls_with_harm", chart="u"))
+    bad = compute(
+        example_data,
+        default_settings(example_data, TEAM, "days_between_falls_with_harm", chart="u"),
+    )
     assert not bad.ok and "denominator" in bad.error and "cannot be drawn" in bad.note
 
 
-def test_what_if_signals_only_for_extreme_values(data):
-    s = default_settings(data, TEAM, MEASURE)
-    high, usual = what_if(data, s, 40.0), what_if(data, s, 5.0)
+def test_what_if_signals_only_for_extreme_values(example_data):
+    s = default_settings(example_data, TEAM, MEASURE)
+    high, usual = what_if(example_data, s, 40.0), what_if(example_data, s, 5.0)
     assert high.signal and high.point_type == "special_cause_concern"
     assert "rule_sigma" in high.rules and high.message.startswith("Yes: 40 in Apr 2024")
     assert not usual.signal and usual.message.startswith("No: 5 in Apr 2024")
     # days between events: the next event is `value` days after the last one
-    ev = what_if(data, default_settings(data, TEAM, "days_between_falls_with_harm"), 30)
-    assert ev.x > data.loc[
-        data["measure"] == "days_between_falls_with_harm", "period"
+    ev = what_if(
+        example_data, default_settings(example_data, TEAM, "days_between_falls_with_harm"), 30
+    )
+    assert ev.x > example_data.loc[
+        example_data["measure"] == "days_between_falls_with_harm", "period"
     ].max() - pd.Timedelta(days=3650)
     with pytest.raises(SPCError, match="0 or more"):
-        what_if(data, s, -1)
+        what_if(example_data, s, -1)
 
 
-def test_changes_frame_and_files_round_trip(data, tmp_path):
-    s = default_settings(data, TEAM, MEASURE)
+def test_changes_frame_and_files_round_trip(example_data, tmp_path):
+    s = default_settings(example_data, TEAM, MEASURE)
     frame = changes_frame(s)
     assert tuple(frame.columns) == CHANGES_COLUMNS
     assert frame["new_phase"].tolist() == ["yes", "no", "no"]
     assert frame["cycle"].iloc[0] == "PDSA 1" and (frame["measure"] == MEASURE).all()
     path = write_changes(s, tmp_path / "change_log.csv")
-    other = default_settings(data, "AVN-OAK", MEASURE)
+    other = default_settings(example_data, "AVN-OAK", MEASURE)
     write_changes(other, path)
-    write_changes(default_settings(data, TEAM, MEASURE, phase_starts=[]), path)  # replaces
+    write_changes(default_settings(example_data, TEAM, MEASURE, phase_starts=[]), path)  # replaces
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert set(back["team"]) == {TEAM, "AVN-OAK"}
     assert (back.loc[back["team"] == TEAM, "new_phase"] == "no").all()
-    # the file is a valid change log: the loader accepts it with the example data
+    # the file is a valid change log: the loader accepts it with the example example_data
     folder = spc.io.example_dir()
     files = [folder / f for f in spc.io.EXAMPLE_FILES if f != "changes.csv"] + [path]
     loaded = spc.load(files, warn=False)
@@ -148,15 +148,15 @@ def test_changes_frame_and_files_round_trip(data, tmp_path):
     )
 
 
-def test_settings_file_round_trip_and_reopen(data, tmp_path):
+def test_settings_file_round_trip_and_reopen(example_data, tmp_path):
     path = tmp_path / "chart_settings.json"
     chosen = default_settings(
-        data, TEAM, MEASURE, baseline=12, target=5.5, exclude=[pd.Timestamp("2022-02-01")]
+        example_data, TEAM, MEASURE, baseline=12, target=5.5, exclude=[pd.Timestamp("2022-02-01")]
     )
     write_settings(chosen, path)
     # the catalogue's own target is not stored: a later catalogue change still applies
-    write_settings(default_settings(data, TEAM, "harm_free_percent", baseline=10), path)
-    write_settings(default_settings(data, "AVN-OAK", MEASURE, target=7), path)
+    write_settings(default_settings(example_data, TEAM, "harm_free_percent", baseline=10), path)
+    write_settings(default_settings(example_data, "AVN-OAK", MEASURE, target=7), path)
     assert json.loads(path.read_text()) == {
         "AVN-ELM": {
             "falls_per_1000_obd": {"baseline": 12, "exclude": ["2022-02-01"], "target": 5.5},
@@ -164,35 +164,35 @@ def test_settings_file_round_trip_and_reopen(data, tmp_path):
         },
         "AVN-OAK": {"falls_per_1000_obd": {"target": 7.0}},
     }
-    reopened = default_settings(data, TEAM, MEASURE, chart_settings=path)
+    reopened = default_settings(example_data, TEAM, MEASURE, chart_settings=path)
     assert (reopened.baseline, reopened.exclude, reopened.target) == (
         12,
         [pd.Timestamp("2022-02-01")],
         5.5,
     )
-    assert default_settings(data, TEAM, "harm_free_percent", path).target == 95.0
+    assert default_settings(example_data, TEAM, "harm_free_percent", path).target == 95.0
     # back to the defaults removes the entry (and the team when it has none left)
-    write_settings(default_settings(data, "AVN-OAK", MEASURE), path)
+    write_settings(default_settings(example_data, "AVN-OAK", MEASURE), path)
     assert set(json.loads(path.read_text())) == {"AVN-ELM"}
 
 
-def test_export_loaded_with_the_original_change_log_shows_each_note_once(data, tmp_path):
+def test_export_loaded_with_the_original_change_log_shows_each_note_once(example_data, tmp_path):
     """A fellow's export repeats the team's notes; the report loads both files."""
-    s = default_settings(data, TEAM, MEASURE)
+    s = default_settings(example_data, TEAM, MEASURE)
     path = write_changes(s, tmp_path / "change_log.csv")
     folder = spc.io.example_dir()
     loaded = spc.load([folder / f for f in spc.io.EXAMPLE_FILES] + [path], warn=False)
     series = loaded[(loaded["team"] == TEAM) & (loaded["measure"] == MEASURE)]
     notes = series["annotation"].dropna()
     assert len(notes) and all(len(set(n.split("; "))) == len(n.split("; ")) for n in notes)
-    original = data[(data["team"] == TEAM) & (data["measure"] == MEASURE)]
+    original = example_data[(example_data["team"] == TEAM) & (example_data["measure"] == MEASURE)]
     assert notes.tolist() == original["annotation"].dropna().tolist()
 
 
-def test_static_view_draws_labelled_chart(data):
+def test_static_view_draws_labelled_chart(example_data):
     import matplotlib.pyplot as plt
 
-    view = static_view(data, TEAM, MEASURE, rules="mdc")
+    view = static_view(example_data, TEAM, MEASURE, rules="mdc")
     ax = view.figure.axes[0]
     title = ax.get_title(loc="left") or ax.get_title()
     assert title.endswith(TEAM) and "per 1,000" in ax.get_ylabel().lower()

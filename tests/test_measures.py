@@ -188,22 +188,17 @@ def test_missing_measures_file(tmp_path):
 # ------------------------------------------------------------ chart_measure on example data
 
 
-@pytest.fixture(scope="module")
-def example() -> pd.DataFrame:
-    return spc.load_example()
-
-
 @pytest.mark.parametrize("mid", list(load_catalogue()))
-def test_every_catalogue_measure_charts_on_the_example(example, mid):
+def test_every_catalogue_measure_charts_on_the_example(example_data, mid):
     m = get_measure(mid)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)  # short phases give trial-limit warnings
-        res = spc.chart_measure(example, mid)
+        res = spc.chart_measure(example_data, mid)
     data = res.data
     assert res.options["chart"] == m.chart
     assert res.options["improvement"] == m.improvement
     assert "team" in data.columns  # faceted by team
-    rows = example[(example.measure == mid) & example.value.notna()]
+    rows = example_data[(example_data.measure == mid) & example_data.value.notna()]
     assert len(data) == len(rows)
     assert set(data["team"]) == set(rows["team"])
     # the plotted value is the catalogue's value (rate x multiplier, %, days)
@@ -215,27 +210,29 @@ def test_every_catalogue_measure_charts_on_the_example(example, mid):
         assert (data["target"] == m.target).all()
 
 
-def test_u_chart_for_one_team_uses_numerator_and_denominator(example):
-    res = spc.chart_measure(example, "falls_per_1000_obd", team="AVN-ELM", phases=False)
+def test_u_chart_for_one_team_uses_numerator_and_denominator(example_data):
+    res = spc.chart_measure(example_data, "falls_per_1000_obd", team="AVN-ELM", phases=False)
     data = res.data
     assert "team" not in data.columns and len(data) == 36
     assert res.options["multiply"] == 1000
-    rows = example[(example.measure == "falls_per_1000_obd") & (example.team == "AVN-ELM")]
+    rows = example_data[
+        (example_data.measure == "falls_per_1000_obd") & (example_data.team == "AVN-ELM")
+    ]
     assert np.allclose(data["n"], rows["denominator"])
     cl = rows["numerator"].sum() / rows["denominator"].sum() * 1000
     assert data["cl"].iloc[0] == pytest.approx(cl)
     assert (data["part"] == 1).all()
 
 
-def test_change_log_phases_split_the_chart(example):
-    res = spc.chart_measure(example, "falls_per_1000_obd", team="AVN-ELM")
+def test_change_log_phases_split_the_chart(example_data):
+    res = spc.chart_measure(example_data, "falls_per_1000_obd", team="AVN-ELM")
     data = res.data
     assert sorted(data["part"].unique()) == [1, 2]
     first_new = data.loc[data["part"] == 2, "x"].min()
-    starts = example[
-        (example.measure == "falls_per_1000_obd")
-        & (example.team == "AVN-ELM")
-        & example.phase_start
+    starts = example_data[
+        (example_data.measure == "falls_per_1000_obd")
+        & (example_data.team == "AVN-ELM")
+        & example_data.phase_start
     ]
     assert first_new == starts["period"].item() == pd.Timestamp("2022-09-01")
     # the strong falls improvement shows in the new centre line
@@ -243,37 +240,37 @@ def test_change_log_phases_split_the_chart(example):
     assert cls[2] < 0.8 * cls[1]
 
 
-def test_several_teams_facet_and_phases_per_team(example):
+def test_several_teams_facet_and_phases_per_team(example_data):
     teams = ["AVN-ELM", "DNM-OAK"]
-    res = spc.chart_measure(example, "falls_per_1000_obd", team=teams)
+    res = spc.chart_measure(example_data, "falls_per_1000_obd", team=teams)
     parts = res.data.groupby("team")["part"].max()
     assert parts["AVN-ELM"] == 2 and parts["DNM-OAK"] == 1  # DNM-OAK changes are not phases
 
 
-def test_late_joiner_has_a_shorter_series(example):
-    res = spc.chart_measure(example, "falls_per_1000_obd", team="CRH-ASH", phases=False)
+def test_late_joiner_has_a_shorter_series(example_data):
+    res = spc.chart_measure(example_data, "falls_per_1000_obd", team="CRH-ASH", phases=False)
     assert len(res.data) == 24
 
 
-def test_overrides_win(example):
+def test_overrides_win(example_data):
     res = spc.chart_measure(
-        example, "falls_per_1000_obd", team="AVN-ELM", chart="run", phases=False
+        example_data, "falls_per_1000_obd", team="AVN-ELM", chart="run", phases=False
     )
     assert res.options["chart"] == "run"
     assert res.data["ucl"].isna().all()
 
 
-def test_chart_measure_unknown_team_suggests(example):
+def test_chart_measure_unknown_team_suggests(example_data):
     with pytest.raises(
         SPCError,
         match=r"team 'AVN-ELN' has no falls_per_1000_obd data "
         r"\(did you mean 'AVN-ELM'\?\)",
     ):
-        spc.chart_measure(example, "falls_per_1000_obd", team="AVN-ELN")
+        spc.chart_measure(example_data, "falls_per_1000_obd", team="AVN-ELN")
 
 
-def test_chart_measure_measure_not_in_data(example):
-    df = example[example.measure != "harm_free_percent"]
+def test_chart_measure_measure_not_in_data(example_data):
+    df = example_data[example_data.measure != "harm_free_percent"]
     with pytest.raises(SPCError, match=r"the data hold no rows for measure 'harm_free_percent'"):
         spc.chart_measure(df, "harm_free_percent")
 

@@ -37,6 +37,7 @@ def rendered(tmp_path_factory) -> tuple[Path, list]:
     return out, outcomes
 
 
+@pytest.mark.slow
 def test_one_failure_does_not_stop_the_others(rendered) -> None:
     out, outcomes = rendered
     assert [o.status for o in outcomes] == ["rendered", "rendered", "rendered", "failed"]
@@ -48,6 +49,7 @@ def test_one_failure_does_not_stop_the_others(rendered) -> None:
     assert any(o.get("ename") == "ValueError" for c in kept["cells"] for o in c.get("outputs", []))
 
 
+@pytest.mark.slow
 def test_each_report_starts_from_a_clean_kernel(rendered) -> None:
     out, outcomes = rendered
     for outcome in outcomes[:3]:
@@ -58,6 +60,7 @@ def test_each_report_starts_from_a_clean_kernel(rendered) -> None:
         assert counts == list(range(1, len(counts) + 1))
 
 
+@pytest.mark.slow
 def test_team_names_are_escaped_and_strings_stay_strings(rendered) -> None:
     out, outcomes = rendered
     hostile = (out / outcomes[1].html).read_text()
@@ -66,12 +69,14 @@ def test_team_names_are_escaped_and_strings_stay_strings(rendered) -> None:
     assert 'id="team">007</p>' in (out / outcomes[2].html).read_text()
 
 
+@pytest.mark.slow
 def test_no_partial_files_are_left(rendered) -> None:
     out, _ = rendered
     leftovers = [p.name for p in out.rglob("*") if p.name.startswith(".") and p.name != STATE_FILE]
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_rerun_without_changes_renders_nothing(rendered) -> None:
     out, _ = rendered
     again = run_tasks(make_tasks(["Ward A", HOSTILE, "007", "Bad"]), out, workers=1)
@@ -93,11 +98,13 @@ def test_write_atomic_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
+@pytest.mark.slow
 def test_two_worker_processes(tmp_path) -> None:
     outcomes = run_tasks(make_tasks(["A", "B", "Bad"]), tmp_path, workers=2)
     assert [o.status for o in outcomes] == ["rendered", "rendered", "failed"]
 
 
+@pytest.mark.slow
 def test_dask_local_cluster(tmp_path) -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
@@ -114,6 +121,7 @@ def test_dask_local_cluster(tmp_path) -> None:
     assert 'id="team">A</p>' in (tmp_path / outcomes[0].html).read_text()
 
 
+@pytest.mark.slow
 def test_papermill_command_line_with_the_warm_engine(tmp_path) -> None:
     """``papermill --engine safety-spc-warm`` (the entry point) runs a notebook; importing the
     entry point module before papermill must not be a circular import."""

@@ -172,6 +172,7 @@ def test_collaborative_summary_and_sustained_improvement() -> None:
 # ---------------------------------------------------------------------- papermill execution
 
 
+@pytest.mark.slow
 def test_team_report_notebook_executes(tmp_path) -> None:
     out = tmp_path / "team.ipynb"
     nb = papermill.execute_notebook(
@@ -189,6 +190,7 @@ def test_team_report_notebook_executes(tmp_path) -> None:
     assert "Patient safety measures: CRH-OAK" in html and "Methods" in html
 
 
+@pytest.mark.slow
 def test_overview_notebook_executes(tmp_path) -> None:
     nb = papermill.execute_notebook(
         str(OVERVIEW_NOTEBOOK),
@@ -245,6 +247,7 @@ def rendered(tmp_path_factory):
     return paths, out, result
 
 
+@pytest.mark.slow
 def test_render_writes_every_page_and_isolates_the_broken_team(rendered) -> None:
     _, out, result = rendered
     status = {o.name: o.status for o in result.outcomes}
@@ -263,6 +266,7 @@ def test_render_writes_every_page_and_isolates_the_broken_team(rendered) -> None
     assert "overview.html" in index
 
 
+@pytest.mark.slow
 def test_summary_csv_has_the_good_teams_only(rendered) -> None:
     _, out, _ = rendered
     summary = pd.read_csv(out / "summary.csv")
@@ -271,6 +275,7 @@ def test_summary_csv_has_the_good_teams_only(rendered) -> None:
     assert {"latest_value", "centre", "signals", "variation", "assurance"} <= set(summary)
 
 
+@pytest.mark.slow
 def test_how_to_run_notes_are_not_in_the_html_reports(rendered) -> None:
     _, out, _ = rendered
     page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()
@@ -279,6 +284,7 @@ def test_how_to_run_notes_are_not_in_the_html_reports(rendered) -> None:
     assert "papermill" in "".join(nb["cells"][0]["source"])  # still in the notebook
 
 
+@pytest.mark.slow
 def test_hostile_team_name_is_text(rendered) -> None:
     _, out, _ = rendered
     page = (out / "teams" / f"{slugify(HOSTILE)}.html").read_text()
@@ -287,6 +293,7 @@ def test_hostile_team_name_is_text(rendered) -> None:
     assert "<script>alert(1)</script>" not in (out / "index.html").read_text()
 
 
+@pytest.mark.slow
 def test_rerun_without_changes_renders_nothing(rendered) -> None:
     paths, out, _ = rendered
     again = render_collaborative(
@@ -301,6 +308,7 @@ def test_rerun_without_changes_renders_nothing(rendered) -> None:
     }
 
 
+@pytest.mark.slow
 def test_reports_in_a_real_browser(rendered) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     browser_path = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -352,6 +360,7 @@ def test_reports_in_a_real_browser(rendered) -> None:
             browser.close()
 
 
+@pytest.mark.slow
 def test_pdf_export_with_chromium(rendered, tmp_path) -> None:
     if (shutil.which("chromium") or shutil.which("chromium-browser")) is None:
         pytest.skip("Debian's chromium is not installed (make test installs it as root)")
@@ -440,6 +449,7 @@ def test_cli_render_refuses_bad_chart_settings_and_targets(tmp_path, capsys) -> 
     assert not out.exists()  # nothing written
 
 
+@pytest.mark.slow
 def test_render_applies_chart_settings_everywhere_and_rerenders_when_they_change(tmp_path) -> None:
     settings = tmp_path / "chart_settings.json"
     settings.write_text(

@@ -49,6 +49,7 @@ def test_parameters_documented_and_no_outputs(path):
         assert all(c.metadata["jupyter"]["source_hidden"] for c in answers)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_key)
 def test_notebook_executes_headless_with_images(path, tmp_path):
     params = {"interactive": False} if "interactive" in pm.inspect_notebook(str(path)) else {}
