@@ -6,16 +6,17 @@
 
 from spc._version import __version__
 from spc.charts import CHARTS
+from spc.data.catalogue import CatalogueError, measures
+from spc.data.problems import DataValidationError, ValidationReport
+from spc.data.tidy import load, load_example, validate
 from spc.describe import describe
+from spc.engine.measure_chart import chart_measure
 from spc.errors import SPCError, SPCWarning
 from spc.explore import explore
-from spc.io import load, load_example, validate
 from spc.mdc import mdc_icons, variation_icon
-from spc.measures import CatalogueError, chart_measure, measures
 from spc.plotting import funnel, plot, plot_facets, save
 from spc.qic import QICResult, qic, summarise
 from spc.rules import PRESETS, RULES, RuleOptions
-from spc.validation import DataValidationError, ValidationReport
 
 __all__ = [
     "CHARTS",

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from spc._files import write_atomic
-from spc.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
-from spc.chart_settings import write_chart_settings as _write_chart_settings
+from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
+from spc.data.chart_settings import write_chart_settings as _write_chart_settings
 from spc.errors import SPCError
 from spc.labels import chart_name, fmt_num, fmt_x, period_of
 
@@ -116,7 +116,7 @@ class ExploreSettings:
 
 
 def _catalogue_row(measure: str, extra: Any = None) -> pd.Series:
-    from spc.measures import measures
+    from spc.data.catalogue import measures
 
     cat = measures(extra)
     if measure not in cat.index:
@@ -137,7 +137,7 @@ def teams_of(data: pd.DataFrame) -> list[str]:
 
 def measures_of(data: pd.DataFrame, team: str) -> list[str]:
     """Measure ids with at least 2 charted values for ``team``, in catalogue order."""
-    from spc.measures import measures
+    from spc.data.catalogue import measures
 
     have = data[(data["team"] == team) & data["value"].notna()].groupby("measure").size()
     have = have[have >= 2]
@@ -163,7 +163,7 @@ def default_settings(
     ``team`` defaults to the first team, ``measure`` to the team's first measure. Phase starts
     and notes come from the data's change log (``phase_start``, ``annotation`` columns); the
     team's baseline, exclusions and target from ``chart_settings`` (a
-    :class:`~spc.chart_settings.ChartSettings` or a file path). Keyword ``changes`` replace
+    :class:`~spc.data.chart_settings.ChartSettings` or a file path). Keyword ``changes`` replace
     fields (e.g. ``chart="i"``).
 
     >>> import spc
@@ -340,7 +340,7 @@ def compute(data: pd.DataFrame, settings: ExploreSettings) -> ExploreOutcome:
     impossible combination gives ``error`` and ``result=None``.
     """
     from spc.describe import describe
-    from spc.measures import chart_measure
+    from spc.engine.measure_chart import chart_measure
 
     m = _catalogue_row(settings.measure)
     note = chart_note(m, settings.chart)
@@ -679,7 +679,7 @@ def _notes_markdown(o: ExploreOutcome) -> str:
 
 # ---------------------------------------------------------------------------- widgets
 def _load_data(data: pd.DataFrame | str | os.PathLike[str] | Sequence[Any] | None) -> pd.DataFrame:
-    from spc.io import load, load_example
+    from spc.data.tidy import load, load_example
 
     if data is None:
         return load_example()
@@ -930,7 +930,7 @@ class _Explorer:
         try:
             c["team"].options = teams_of(self.data)
             c["team"].value = s.team
-            from spc.measures import measures
+            from spc.data.catalogue import measures
 
             cat = measures()
             c["measure"].options = [
@@ -1010,7 +1010,7 @@ class _Explorer:
         self.refresh()
 
     def _on_load(self, _b: Any) -> None:
-        from spc.validation import DataValidationError
+        from spc.data.problems import DataValidationError
 
         spec = self.controls["data_path"].value.strip()
         try:

@@ -20,12 +20,13 @@ from typing import Any
 
 import pandas as pd
 
-from spc.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
+from spc.data.catalogue import get_measure, load_catalogue
+from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
+from spc.data.tidy import EXAMPLE_FILES, example_dir, load
+from spc.engine.measure_chart import chart_measure
 from spc.errors import SPCError, SPCWarning
-from spc.io import EXAMPLE_FILES, example_dir, load
 from spc.labels import fmt_num
 from spc.mdc import variation_icon
-from spc.measures import chart_measure, get_measure, load_catalogue
 from spc.qic import QICResult
 from spc.rules import PRESETS
 
@@ -245,7 +246,7 @@ def build_team_report(
     phases) and the words that go with them.
 
     ``targets`` override the catalogue's targets by measure id for every team; ``settings``
-    (a :class:`~spc.chart_settings.ChartSettings` or the path of a chart settings file saved
+    (a :class:`~spc.data.chart_settings.ChartSettings` or the path of a chart settings file saved
     from the explorer) applies the team's own baseline, exclusions and targets.
     """
     if rules not in PRESETS:

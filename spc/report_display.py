@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from spc.chart_settings import ChartSettings, as_chart_settings
+from spc.data.chart_settings import ChartSettings, as_chart_settings
 from spc.report import (
     DEFAULT_RULES,
     MeasureSection,
@@ -162,8 +162,8 @@ def show_overview(
 
     ``targets`` (by measure id) and each team's chart ``settings`` are applied as in the team
     reports, so the grid, the small multiples and the reports agree."""
+    from spc.data.catalogue import get_measure
     from spc.labels import humanise
-    from spc.measures import get_measure
     from spc.plotting import funnel, plot_facets
 
     settings = as_chart_settings(settings)

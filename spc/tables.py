@@ -63,7 +63,7 @@ TOPIC_TITLES = {
 def _catalogue_order(measures: list[str]) -> list[str]:
     """``measures`` in catalogue order (the headline measure of each topic first); measures the
     catalogue does not know keep their order at the end."""
-    from spc.measures import load_catalogue
+    from spc.data.catalogue import load_catalogue
 
     order = {m: i for i, m in enumerate(load_catalogue())}
     return sorted(measures, key=lambda m: order.get(m, len(order)))
@@ -71,7 +71,7 @@ def _catalogue_order(measures: list[str]) -> list[str]:
 
 def _topic_of(measure_id: str) -> str:
     """The catalogue topic of a measure, or "" for a measure the catalogue does not know."""
-    from spc.measures import load_catalogue
+    from spc.data.catalogue import load_catalogue
 
     m = load_catalogue().get(measure_id)
     return m.topic if m is not None else ""

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spc.chart_settings import (
+from spc.data.chart_settings import (
     ChartSettings,
     MeasureChoice,
     read_chart_settings,
     write_chart_settings,
 )
+from spc.engine.measure_chart import chart_measure
 from spc.errors import SPCError, SPCWarning
-from spc.measures import chart_measure
 from spc.report import build_team_report, collaborative_summary, sustained_improvement
 
 TEAM, MEASURE = "AVN-ELM", "falls_per_1000_obd"

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import spc
+from spc.data.problems import DataValidationError, Problem
+from spc.data.templates import template_csv, write_template
+from spc.data.tidy import LONG_COLUMNS
 from spc.errors import SPCError, SPCWarning
-from spc.io import LONG_COLUMNS
-from spc.templates import template_csv, write_template
-from spc.validation import DataValidationError, Problem
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example"
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import spc
+from spc.data.catalogue import CHART_TYPES, CatalogueError, get_measure, load_catalogue
+from spc.data.templates import TEMPLATES
 from spc.errors import SPCError, SPCWarning
-from spc.measures import CHART_TYPES, CatalogueError, get_measure, load_catalogue
-from spc.templates import TEMPLATES
 
 REQUIRED_IDS = {
     "falls_per_1000_obd": ("falls", "u", "decrease"),
@@ -291,7 +291,7 @@ def test_chart_measure_accepts_paths(tmp_path):
 
 
 def test_change_log_phases_need_enough_points_each_side() -> None:
-    from spc.measures import _long_enough_phases
+    from spc.engine.measure_chart import _long_enough_phases
 
     periods = pd.Series(pd.date_range("2022-01-01", periods=20, freq="MS"))
     starts = [pd.Timestamp("2022-04-01"), pd.Timestamp("2022-08-01"), pd.Timestamp("2023-06-01")]

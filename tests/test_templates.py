@@ -9,8 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from spc.errors import SPCError
-from spc.templates import (
+from spc.data.templates import (
     EXAMPLE_MARKER,
     TEMPLATES,
     template_csv,
@@ -18,6 +17,7 @@ from spc.templates import (
     template_workbook,
     write_template,
 )
+from spc.errors import SPCError
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spc.templates import template_csv, write_template
+from spc.data.templates import template_csv, write_template
 
 HERE = Path(__file__).resolve().parent
 SEED = 14  # chosen (see README) so the realised effects match the design

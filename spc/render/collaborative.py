@@ -24,10 +24,10 @@ import pandas as pd
 
 from spc._files import write_atomic
 from spc._version import __version__
-from spc.chart_settings import ChartSettings, read_chart_settings
+from spc.data.catalogue import get_measure
+from spc.data.chart_settings import ChartSettings, read_chart_settings
+from spc.data.tidy import team_names, validate
 from spc.errors import SPCError, SPCWarning
-from spc.io import team_names, validate
-from spc.measures import get_measure
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify
 from spc.report import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
@@ -61,7 +61,7 @@ class RenderResult:
 def _source_hash() -> str:
     """Hash of the spc package source: a code change re-renders everything."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE_DIR.rglob("*.py")) + sorted(PACKAGE_DIR.glob("*.toml")):
+    for path in sorted(PACKAGE_DIR.rglob("*.py")) + sorted(PACKAGE_DIR.rglob("*.toml")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -245,7 +245,7 @@ def _render(
     timeout: float,
     pool: Any,
 ) -> RenderResult:
-    from spc.validation import DataValidationError
+    from spc.data.problems import DataValidationError
 
     try:  # one load validates everything; only when it fails is each team checked alone
         data: pd.DataFrame | None = load_collaborative(paths)
@@ -485,7 +485,7 @@ def _parse_targets(items: Sequence[str]) -> dict[str, float]:
 
 
 def _cli_render(args: argparse.Namespace) -> int:
-    from spc.validation import DataValidationError
+    from spc.data.problems import DataValidationError
 
     try:
         targets = _parse_targets(args.target)

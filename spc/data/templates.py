@@ -17,7 +17,7 @@ This module is the single source of truth for the schemas: the committed files i
 
 Example::
 
-    >>> from spc.templates import write_template
+    >>> from spc.data.templates import write_template
     >>> write_template("ward-monthly", "falls.xlsx")           # doctest: +SKIP
     PosixPath('falls.xlsx')
 """

@@ -22,7 +22,7 @@ previous qualifying event (the first event of each ward starts the clock and has
 so it is not a row).
 
 Problems are collected across all files and raised together as one
-:class:`~spc.validation.DataValidationError`; warnings (gaps, small denominators) travel in
+:class:`~spc.data.problems.DataValidationError`; warnings (gaps, small denominators) travel in
 ``frame.attrs["report"]``. ``spc.validate(paths)`` returns the report without raising.
 
 Example::
@@ -51,17 +51,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spc.errors import SPCError, SPCWarning, did_you_mean
-from spc.measures import Measure, load_catalogue
-from spc.templates import (
-    DATA_SHEET,
-    EVENT_SEVERITIES,
-    EXAMPLE_MARKER,
-    TEMPLATES,
-    ColumnSpec,
-    TemplateSpec,
-)
-from spc.validation import (
+from spc.data.catalogue import Measure, load_catalogue
+from spc.data.problems import (
     ERROR,
     NOTE,
     WARNING,
@@ -70,6 +61,15 @@ from spc.validation import (
     parse_date,
     parse_number,
 )
+from spc.data.templates import (
+    DATA_SHEET,
+    EVENT_SEVERITIES,
+    EXAMPLE_MARKER,
+    TEMPLATES,
+    ColumnSpec,
+    TemplateSpec,
+)
+from spc.errors import SPCError, SPCWarning, did_you_mean
 
 __all__ = ["LONG_COLUMNS", "example_dir", "load", "load_example", "validate"]
 
@@ -876,7 +876,7 @@ def validate(
     measures_file: PathLike | Sequence[PathLike] | None = None,
     teams: Sequence[str] | None = None,
 ) -> ValidationReport:
-    """Check data files and return a :class:`~spc.validation.ValidationReport`; never raises
+    """Check data files and return a :class:`~spc.data.problems.ValidationReport`; never raises
     for problems in the data.
 
     >>> print(spc.validate("ward-monthly.csv"))      # doctest: +SKIP
@@ -902,7 +902,7 @@ def load(
     2024) unless ``dayfirst=False``. ``measures_file`` adds or overrides catalogue measures.
     ``teams`` reads (and validates) only those teams' rows, as a team's report does.
 
-    Raises :class:`~spc.validation.DataValidationError` listing every error in every file.
+    Raises :class:`~spc.data.problems.DataValidationError` listing every error in every file.
     Warnings (gaps, small denominators) are in ``frame.attrs["report"]``; with ``warn=True``
     one :class:`~spc.errors.SPCWarning` says how many there are.
 
@@ -947,7 +947,7 @@ def example_dir() -> Path:
     """
     env = os.environ.get(EXAMPLE_ENV)
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parent.parent / "data" / "example")
+    candidates.append(Path(__file__).resolve().parents[2] / "data" / "example")
     for c in candidates:
         if (c / "README.md").exists():
             return c
@@ -1034,7 +1034,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cli_template(args: argparse.Namespace) -> int:
-    from spc.templates import write_all_templates, write_template
+    from spc.data.templates import write_all_templates, write_template
 
     if args.all:
         for p in write_all_templates(args.output or "templates"):
@@ -1076,7 +1076,7 @@ def _cli_validate(args: argparse.Namespace) -> int:
 
 
 def _cli_measures(args: argparse.Namespace) -> int:
-    from spc.measures import measures
+    from spc.data.catalogue import measures
 
     try:
         table = measures(args.measures)

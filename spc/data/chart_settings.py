@@ -259,7 +259,7 @@ def read_chart_settings(
     if not isinstance(raw, Mapping):
         raise SPCError(f'{label}: expected an object keyed by team, like {{"AVN-ELM": {{...}}}}')
     if measures is None:
-        from spc.measures import load_catalogue
+        from spc.data.catalogue import load_catalogue
 
         measures = load_catalogue()
     known = sorted(measures)

@@ -1,6 +1,6 @@
 """The measures catalogue: what collaboratives measure, how each is built, and its default chart.
 
-The catalogue ships with the package (``spc/measures.toml``). Teams add or override measures
+The catalogue ships with the package (``spc/data/measures.toml``). Teams add or override measures
 with a TOML file of their own in the same format; a bad entry raises :class:`CatalogueError`
 naming the file, the entry and the field.
 
@@ -16,28 +16,21 @@ Example::
 from __future__ import annotations
 
 import tomllib
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from spc.errors import SPCError, SPCWarning, did_you_mean
-
-if TYPE_CHECKING:
-    from spc.chart_settings import ChartSettings
-    from spc.qic import QICResult
+from spc.errors import SPCError, did_you_mean
 
 __all__ = [
     "CHART_TYPES",
     "CatalogueError",
     "Measure",
-    "chart_measure",
     "get_measure",
     "load_catalogue",
     "measures",
@@ -168,7 +161,7 @@ def _check_entry(
             values[key] = float(v)
     source = values.get("source")
     if source == "events":
-        from spc.templates import EVENT_SEVERITIES
+        from spc.data.templates import EVENT_SEVERITIES
 
         et = values.get("event_type")
         if et not in EVENT_SEVERITIES:
@@ -211,7 +204,7 @@ def _read_toml(path: Path | str, label: str | None = None) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _shipped_table() -> dict[str, Any]:
-    shipped = resources.files("spc").joinpath("measures.toml")
+    shipped = resources.files("spc.data").joinpath("measures.toml")
     return tomllib.loads(shipped.read_text(encoding="utf-8"))
 
 
@@ -233,7 +226,7 @@ def load_catalogue(extra: str | Path | Sequence[str | Path] | None = None) -> di
     """
     if extra is None:
         return dict(_shipped_catalogue())  # Measure is frozen: a shallow copy is safe
-    sources: list[tuple[str, dict[str, Any]]] = [("spc/measures.toml", _shipped_table())]
+    sources: list[tuple[str, dict[str, Any]]] = [("spc/data/measures.toml", _shipped_table())]
     if extra is not None:
         paths = [extra] if isinstance(extra, str | Path) else list(extra)
         sources += [(str(p), _read_toml(p)) for p in paths]
@@ -279,142 +272,3 @@ def measures(extra: str | Path | Sequence[str | Path] | None = None) -> pd.DataF
         "definition",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=order).set_index("id")
-
-
-#: A change-log phase start is applied only if the phases on both sides keep this many points:
-#: fewer give limits that say nothing (a T chart of 3 events), so the change is only annotated.
-MIN_PHASE_POINTS = 6
-
-
-def _long_enough_phases(periods: pd.Series, starts: list[Any]) -> list[Any]:
-    """The phase starts that leave at least ``MIN_PHASE_POINTS`` points in every phase."""
-    values = np.sort(pd.to_datetime(periods).to_numpy())
-    kept: list[Any] = []
-    previous = 0
-    for start in sorted(starts):
-        at = int(np.searchsorted(values, np.datetime64(start, "ns")))
-        if at - previous >= MIN_PHASE_POINTS:
-            kept.append(start)
-            previous = at
-    # the last phase must be long enough too: drop trailing starts until it is
-    while (
-        kept
-        and len(values) - int(np.searchsorted(values, np.datetime64(kept[-1], "ns")))
-        < MIN_PHASE_POINTS
-    ):
-        kept.pop()
-    return kept
-
-
-def chart_measure(
-    data: pd.DataFrame | str | Path | Sequence[str | Path],
-    measure_id: str,
-    team: str | Sequence[str] | None = None,
-    *,
-    extra: str | Path | Sequence[str | Path] | None = None,
-    phases: bool = True,
-    settings: ChartSettings | None = None,
-    **overrides: Any,
-) -> QICResult:
-    """Compute the catalogue's chart for ``measure_id`` with :func:`spc.qic`; return the QICResult.
-
-    ``data`` is the tidy frame from :func:`spc.load` (or paths to load). ``team`` picks one
-    team (or a list); with several teams the chart is faceted by team. The catalogue sets the
-    chart type, multiplier, target and improvement direction; ``phases=True`` starts a new
-    phase where the change log says ``new_phase = yes``. ``settings`` (a
-    :class:`spc.chart_settings.ChartSettings`, e.g. saved from the explorer) applies each team's
-    own baseline, exclusions and target. Any ``**overrides`` are passed to :func:`spc.qic` and
-    win (e.g. ``chart="run"``), except that a team's own target beats an overriding one.
-
-    >>> import spc
-    >>> df = spc.load_example()
-    >>> res = chart_measure(df, "falls_per_1000_obd", team="AVN-ELM")
-    >>> res.options["chart"], len(res.data)
-    ('u', 36)
-    """
-    from spc.qic import qic
-
-    if not isinstance(data, pd.DataFrame):
-        from spc.io import load
-
-        data = load(data, measures_file=extra)
-    m = get_measure(measure_id, extra)
-    missing = [c for c in ("team", "period", "measure", "value") if c not in data.columns]
-    if missing:
-        raise SPCError(
-            f"data is missing column(s) {', '.join(missing)}: pass the frame returned by "
-            "spc.load() or spc.load_example()"
-        )
-    rows = data[data["measure"] == measure_id]
-    if rows.empty:
-        present = sorted(data["measure"].unique())
-        raise SPCError(
-            f"the data hold no rows for measure {measure_id!r}{did_you_mean(measure_id, present)}; "
-            f"measures present: {', '.join(present)}"
-        )
-    if team is not None:
-        wanted = [team] if isinstance(team, str) else list(team)
-        known = sorted(rows["team"].unique())
-        for t in wanted:
-            if t not in known:
-                raise SPCError(
-                    f"team {t!r} has no {measure_id} data{did_you_mean(t, known)}; teams: "
-                    f"{', '.join(known)}"
-                )
-        rows = rows[rows["team"].isin(wanted)]
-    rows = rows[rows["value"].notna()].sort_values(["team", "period"]).reset_index(drop=True)
-    teams = list(dict.fromkeys(rows["team"]))
-    facet = "team" if len(teams) > 1 else None
-
-    kwargs: dict[str, Any] = {
-        "x": "period",
-        "chart": m.chart,
-        "improvement": m.improvement,
-        "facet": facet,
-    }
-    if m.denominator and m.source != "events":
-        kwargs.update(y="numerator", n="denominator", multiply=m.multiplier)
-    else:
-        kwargs.update(y="value")
-    if m.target is not None:
-        kwargs["target"] = m.target
-    if phases and "phase_start" in rows.columns:
-        starts: dict[str, list[Any]] = {}
-        skipped: list[str] = []
-        for t, grp in rows.groupby("team", sort=False):
-            first = grp["period"].min()
-            xs = [p for p in grp.loc[grp["phase_start"].fillna(False).astype(bool), "period"]]
-            xs = [p for p in xs if p != first]
-            kept = _long_enough_phases(grp["period"], xs)
-            skipped += [f"{t} {p:%d/%m/%Y}" for p in xs if p not in kept]
-            if kept:
-                starts[str(t)] = kept
-        if skipped:
-            warnings.warn(
-                f"{measure_id}: change-log phase start(s) not applied because a phase would "
-                f"have fewer than {MIN_PHASE_POINTS} points: {', '.join(skipped)}; the changes "
-                "are still annotated on the chart",
-                SPCWarning,
-                stacklevel=2,
-            )
-        if starts:
-            kwargs["part"] = starts if facet else starts[teams[0]]
-    kwargs.update(overrides)
-    if settings:
-        # A team's own choices (baseline, exclusions, target) win over the catalogue and a
-        # collaborative-wide target, but not over explicit keyword overrides of the caller.
-        spans = {str(t): (g.min(), g.max()) for t, g in rows.groupby("team", sort=False)["period"]}
-        base = kwargs.get("target")
-        chosen = settings.qic_overrides(
-            measure_id,
-            spans,
-            faceted=kwargs.get("facet") is not None,
-            base_target=base if isinstance(base, int | float) else None,
-        )
-        kwargs.update({k: v for k, v in chosen.items() if k == "target" or k not in overrides})
-    res = qic(rows, **kwargs)
-    # What is measured, in people's words, for titles, axis labels and captions.
-    res.options.update(
-        measure=m.id, label=m.title, units=m.unit, topic=m.topic, definition=m.definition
-    )
-    return res

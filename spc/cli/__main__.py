@@ -1,0 +1,7 @@
+"""``python -m spc.cli``: the ``safety-spc`` command line."""
+
+import sys
+
+from spc.cli import main
+
+sys.exit(main())
