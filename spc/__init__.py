@@ -7,8 +7,9 @@
 from spc._version import __version__
 from spc.charts import CHARTS
 from spc.data.catalogue import CatalogueError, measures
+from spc.data.examples import load_example
 from spc.data.problems import DataValidationError, ValidationReport
-from spc.data.tidy import load, load_example, validate
+from spc.data.tidy import load, validate
 from spc.describe import describe
 from spc.engine.measure_chart import chart_measure
 from spc.errors import SPCError, SPCWarning

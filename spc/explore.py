@@ -679,7 +679,8 @@ def _notes_markdown(o: ExploreOutcome) -> str:
 
 # ---------------------------------------------------------------------------- widgets
 def _load_data(data: pd.DataFrame | str | os.PathLike[str] | Sequence[Any] | None) -> pd.DataFrame:
-    from spc.data.tidy import load, load_example
+    from spc.data.examples import load_example
+    from spc.data.tidy import load
 
     if data is None:
         return load_example()

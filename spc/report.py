@@ -22,7 +22,8 @@ import pandas as pd
 
 from spc.data.catalogue import get_measure, load_catalogue
 from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
-from spc.data.tidy import EXAMPLE_FILES, example_dir, load
+from spc.data.examples import example_files
+from spc.data.tidy import load
 from spc.engine.measure_chart import chart_measure
 from spc.errors import SPCError, SPCWarning
 from spc.labels import fmt_num
@@ -46,12 +47,6 @@ ASSURANCE_TEXT = {
     "consistent_fail": "the target will consistently be missed without a change to the process",
     "inconsistent": "the target will sometimes be met and sometimes missed",
 }
-
-
-def example_files() -> list[Path]:
-    """Paths of the synthetic example collaborative's data files (change log included)."""
-    folder = example_dir()
-    return [folder / name for name in EXAMPLE_FILES]
 
 
 def data_files(

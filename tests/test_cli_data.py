@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from spc.cli import main
-from spc.data.templates import template_csv, template_workbook
+from spc.data.template_files import template_csv, template_workbook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example"
 MESSY = EXAMPLE / "messy" / "ward-monthly-messy.csv"

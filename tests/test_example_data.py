@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import spc
-import spc.data.tidy
+import spc.data.examples
 from spc.errors import SPCError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example"
@@ -136,12 +136,12 @@ def test_load_example_single_file_and_errors():
 
 
 def test_example_dir_not_found_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv(spc.data.tidy.EXAMPLE_ENV, str(tmp_path))
-    monkeypatch.setattr(spc.data.tidy, "__file__", str(tmp_path / "site" / "spc" / "io.py"))
+    monkeypatch.setenv(spc.data.examples.EXAMPLE_ENV, str(tmp_path))
+    monkeypatch.setattr(spc.data.examples, "__file__", str(tmp_path / "site" / "spc" / "io.py"))
     with pytest.raises(SPCError, match=r"example data folder data/example was not found"):
         spc.load_example()
 
 
 def test_example_dir_from_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv(spc.data.tidy.EXAMPLE_ENV, str(EXAMPLE))
-    assert spc.data.tidy.example_dir() == EXAMPLE
+    monkeypatch.setenv(spc.data.examples.EXAMPLE_ENV, str(EXAMPLE))
+    assert spc.data.examples.example_dir() == EXAMPLE

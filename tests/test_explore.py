@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import spc
+import spc.data.examples
 from spc.errors import SPCError
 from spc.explore import (
     CHANGES_COLUMNS,
@@ -137,8 +138,8 @@ def test_changes_frame_and_files_round_trip(example_data, tmp_path):
     assert set(back["team"]) == {TEAM, "AVN-OAK"}
     assert (back.loc[back["team"] == TEAM, "new_phase"] == "no").all()
     # the file is a valid change log: the loader accepts it with the example example_data
-    folder = spc.data.tidy.example_dir()
-    files = [folder / f for f in spc.data.tidy.EXAMPLE_FILES if f != "changes.csv"] + [path]
+    folder = spc.data.examples.example_dir()
+    files = [folder / f for f in spc.data.examples.EXAMPLE_FILES if f != "changes.csv"] + [path]
     loaded = spc.load(files, warn=False)
     assert (
         not loaded.loc[(loaded["team"] == TEAM) & (loaded["measure"] == MEASURE), "phase_start"]
@@ -180,8 +181,8 @@ def test_export_loaded_with_the_original_change_log_shows_each_note_once(example
     """A fellow's export repeats the team's notes; the report loads both files."""
     s = default_settings(example_data, TEAM, MEASURE)
     path = write_changes(s, tmp_path / "change_log.csv")
-    folder = spc.data.tidy.example_dir()
-    loaded = spc.load([folder / f for f in spc.data.tidy.EXAMPLE_FILES] + [path], warn=False)
+    folder = spc.data.examples.example_dir()
+    loaded = spc.load([folder / f for f in spc.data.examples.EXAMPLE_FILES] + [path], warn=False)
     series = loaded[(loaded["team"] == TEAM) & (loaded["measure"] == MEASURE)]
     notes = series["annotation"].dropna()
     assert len(notes) and all(len(set(n.split("; "))) == len(n.split("; ")) for n in notes)
@@ -271,7 +272,7 @@ def test_widget_load_reports_errors_kindly(box, tmp_path):
     c["data_path"].value = str(tmp_path / "missing.csv")
     c["load"].click()
     assert "could not be loaded" in box.explorer.note.value
-    c["data_path"].value = str(spc.data.tidy.example_dir() / "ward-monthly-avonmere.csv")
+    c["data_path"].value = str(spc.data.examples.example_dir() / "ward-monthly-avonmere.csv")
     c["load"].click()
     assert set(c["team"].options) == {"AVN-ASH", "AVN-ELM", "AVN-OAK"}
     assert box.outcome.ok

@@ -15,7 +15,7 @@ import pytest
 
 import spc
 from spc.data.problems import DataValidationError, Problem
-from spc.data.templates import template_csv, write_template
+from spc.data.template_files import template_csv, write_template
 from spc.data.tidy import LONG_COLUMNS
 from spc.errors import SPCError, SPCWarning
 

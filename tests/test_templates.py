@@ -9,14 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from spc.data.templates import (
-    EXAMPLE_MARKER,
-    TEMPLATES,
-    template_csv,
-    template_names,
-    template_workbook,
-    write_template,
-)
+from spc.data.template_files import template_csv, template_workbook, write_template
+from spc.data.templates import EXAMPLE_MARKER, TEMPLATES, template_names
 from spc.errors import SPCError
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

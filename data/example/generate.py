@@ -11,7 +11,7 @@ care about 92-95 %). No row describes a real ward or patient.
 The collaborative: 4 trusts x 3 wards = 12 teams, April 2021 to March 2024 (36 months).
 Most teams start PDSA cycles around month 18 with varied effects (strong, moderate, none);
 one team deteriorates; one joins late (24 months); a few months are missing. Files are
-written through ``spc.templates`` so they follow the templates exactly.
+written through ``spc.data.template_files`` so they follow the templates exactly.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spc.data.templates import template_csv, write_template
+from spc.data.template_files import template_csv, write_template
 
 HERE = Path(__file__).resolve().parent
 SEED = 14  # chosen (see README) so the realised effects match the design

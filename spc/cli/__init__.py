@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from spc._version import __version__
-from spc.data.tidy import register as _register_data
+from spc.cli.data import register as _register_data
 
 
 def build_parser() -> argparse.ArgumentParser:
