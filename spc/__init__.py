@@ -5,19 +5,19 @@
 """
 
 from spc._version import __version__
-from spc.charts import CHARTS
 from spc.data.catalogue import CatalogueError, measures
 from spc.data.examples import load_example
 from spc.data.problems import DataValidationError, ValidationReport
 from spc.data.tidy import load, validate
 from spc.describe import describe
+from spc.engine.limits import CHARTS
+from spc.engine.mdc import mdc_icons, variation_icon
 from spc.engine.measure_chart import chart_measure
+from spc.engine.pipeline import QICResult, qic, summarise
+from spc.engine.rules import PRESETS, RULES, RuleOptions
 from spc.errors import SPCError, SPCWarning
 from spc.explore import explore
-from spc.mdc import mdc_icons, variation_icon
 from spc.plotting import funnel, plot, plot_facets, save
-from spc.qic import QICResult, qic, summarise
-from spc.rules import PRESETS, RULES, RuleOptions
 
 __all__ = [
     "CHARTS",

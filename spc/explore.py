@@ -45,7 +45,7 @@ from spc.labels import chart_name, fmt_num, fmt_x, period_of
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
 
-    from spc.qic import QICResult
+    from spc.engine.pipeline import QICResult
 
 __all__ = [
     "CHANGES_COLUMNS",
@@ -1124,7 +1124,7 @@ class _Explorer:
 
 
 def _chart_keys() -> list[str]:
-    from spc.charts import CHARTS
+    from spc.engine.limits import CHARTS
 
     return list(CHARTS)
 
@@ -1138,9 +1138,9 @@ def shift_example(shift: float, seed: int = 7, baseline: int = 12, after: int = 
     """
     import matplotlib.pyplot as plt
 
+    from spc.engine.pipeline import qic
+    from spc.engine.simulate import simulate_process
     from spc.plotting import plot
-    from spc.qic import qic
-    from spc.simulate import simulate_process
 
     df = simulate_process(
         n_points=baseline + after, mean=10, sd=1, shift=shift, shift_at=baseline, seed=seed
@@ -1163,7 +1163,7 @@ def shift_example(shift: float, seed: int = 7, baseline: int = 12, after: int = 
 def shift_slider(table: pd.DataFrame, seed: int = 7) -> Any:
     """A slider for shift size showing an example series and how often each rule set detects it.
 
-    ``table`` is :func:`spc.simulate.detection_table`'s output; the slider steps through its
+    ``table`` is :func:`spc.engine.simulate.detection_table`'s output; the slider steps through its
     shifts. Returns an ipywidgets box (``.controls["shift"]`` is the slider).
     """
     import ipywidgets as w

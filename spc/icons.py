@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import html
 
-from spc.mdc import ASSURANCE_ICONS as ASSURANCE_ICONS
-from spc.mdc import VARIATION_ICONS as VARIATION_ICONS
-from spc.mdc import assurance_icon as assurance_icon
-from spc.mdc import variation_icon as variation_icon
+from spc.engine.mdc import ASSURANCE_ICONS as ASSURANCE_ICONS
+from spc.engine.mdc import VARIATION_ICONS as VARIATION_ICONS
+from spc.engine.mdc import assurance_icon as assurance_icon
+from spc.engine.mdc import variation_icon as variation_icon
 
 # variation_icon / assurance_icon are re-exported: spc.mdc is the one source of MDC logic.
 

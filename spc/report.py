@@ -24,12 +24,12 @@ from spc.data.catalogue import get_measure, load_catalogue
 from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
 from spc.data.examples import example_files
 from spc.data.tidy import load
+from spc.engine.mdc import variation_icon
 from spc.engine.measure_chart import chart_measure
+from spc.engine.pipeline import QICResult
+from spc.engine.rules import PRESETS
 from spc.errors import SPCError, SPCWarning
 from spc.labels import fmt_num
-from spc.mdc import variation_icon
-from spc.qic import QICResult
-from spc.rules import PRESETS
 
 DEFAULT_RULES = "anhoej"
 #: A measure needs at least this many points in a team's series to be charted.

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import spc
+import spc.engine.rules
 
 REQUIRED = [
     "x",
@@ -85,7 +86,7 @@ def test_columns_rows_and_types(chart: str, rules: str) -> None:
     for col in [*rule_cols, "signal", "sigma_signal", "runs_signal", "baseline", "include"]:
         assert d[col].dtype == bool, col
     assert (d["signal"] == d[rule_cols].any(axis=1)).all()
-    assert set(d["point_type"]) <= set(spc.rules.POINT_TYPES)
+    assert set(d["point_type"]) <= set(spc.engine.rules.POINT_TYPES)
     assert ((d["point_type"] != "common_cause") <= d["signal"]).all()
 
 
@@ -169,7 +170,7 @@ def test_summary_has_one_row_per_facet_and_part() -> None:
     assert s[["ward", "part"]].values.tolist() == [["Ward A", 1], ["Ward A", 2], ["Ward B", 1]]
     assert s["n"].tolist() == [12, 18, 30]
     assert s["assurance_type"].isna().tolist() == [True, False, False]
-    assert set(s["variation_type"]) <= set(spc.rules.POINT_TYPES)
+    assert set(s["variation_type"]) <= set(spc.engine.rules.POINT_TYPES)
 
 
 def test_repr_html_shows_summary() -> None:

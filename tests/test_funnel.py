@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import spc
+from spc.engine.funnel import funnel_data, funnel_limits
 from spc.errors import SPCError
-from spc.funnel_stats import funnel_data, funnel_limits
 
 
 def _poisson_cdf(k: int, lam: float) -> float:

@@ -22,9 +22,9 @@ import pytest
 from matplotlib.testing.compare import compare_images
 
 import spc
+from spc.engine.mdc import ASSURANCE_ICONS, VARIATION_ICONS
 from spc.icons import icon_svg
 from spc.labels import fmt_num
-from spc.mdc import ASSURANCE_ICONS, VARIATION_ICONS
 from spc.plotting import draw_icon, funnel, plot, plot_facets, save
 from spc.tables import summary_grid, summary_grid_html
 

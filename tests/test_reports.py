@@ -19,6 +19,7 @@ import papermill
 import pytest
 
 import spc
+import spc.engine.mdc
 from spc.render.collaborative import (
     OVERVIEW_NOTEBOOK,
     TEAM_NOTEBOOK,
@@ -152,7 +153,7 @@ def test_collaborative_summary_and_sustained_improvement() -> None:
         data = load_collaborative(None)
     summary = collaborative_summary(data, MEASURES)
     assert len(summary) == 24 and summary["team"].nunique() == 12
-    assert set(summary["variation"]) <= set(spc.mdc.VARIATION_ICONS)
+    assert set(summary["variation"]) <= set(spc.engine.mdc.VARIATION_ICONS)
     vte = summary[summary["measure"] == "vte_risk_assessment_percent"]
     assert vte["assurance"].notna().all()  # the catalogue's 95% standard
     sustained = sustained_improvement(data, MEASURES)

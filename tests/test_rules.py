@@ -14,14 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import spc
-from spc.rules import (
+from spc.engine.rules import (
     _runs_test_limits,
     k_of_m_points,
     shift_points,
     trend_points,
     two_in_three_points,
 )
-from spc.runs import crossings_min, longest_run_max, runs_analysis
+from spc.engine.runs import crossings_min, longest_run_max, runs_analysis
 
 
 def seg0(size: int) -> np.ndarray:

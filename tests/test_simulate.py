@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spc import simulate
+from spc.engine import simulate
 from spc.errors import SPCError
 
 

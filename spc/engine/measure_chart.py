@@ -27,7 +27,7 @@ from spc.errors import SPCError, SPCWarning, did_you_mean
 
 if TYPE_CHECKING:
     from spc.data.chart_settings import ChartSettings
-    from spc.qic import QICResult
+    from spc.engine.pipeline import QICResult
 
 __all__ = ["MIN_PHASE_POINTS", "chart_measure"]
 
@@ -84,7 +84,7 @@ def chart_measure(
     >>> res.options["chart"], len(res.data)
     ('u', 36)
     """
-    from spc.qic import qic
+    from spc.engine.pipeline import qic
 
     if not isinstance(data, pd.DataFrame):
         from spc.data.tidy import load

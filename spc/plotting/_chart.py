@@ -22,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from spc.engine.mdc import latest_assurance, variation_icon
 from spc.errors import SPCError
 from spc.labels import (
     chart_name,
@@ -34,7 +35,6 @@ from spc.labels import (
     unit_label,
     y_axis_label,
 )
-from spc.mdc import latest_assurance, variation_icon
 from spc.plotting._icons import add_icons
 from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, OUTSIDE_RULES, STYLE_RC
 

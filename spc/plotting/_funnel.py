@@ -1,6 +1,6 @@
 """Funnel plots: teams' rates or proportions at one period against their denominators.
 
-The statistics are :func:`spc.funnel_stats.funnel_data`; this module only draws them. Teams are
+The statistics are :func:`spc.engine.funnel.funnel_data`; this module only draws them. Teams are
 dots (shape and colour change beyond the limits), the funnels are the 95% (dashed) and 99.8%
 (solid) limits around the collaborative's pooled rate, and teams outside the 99.8% funnel are
 labelled. It is the alternative to a league table: it shows which differences exceed chance.
@@ -15,7 +15,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
-from spc.funnel_stats import DEFAULT_LEVELS, _level_tag, funnel_data, funnel_limits
+from spc.engine.funnel import DEFAULT_LEVELS, _level_tag, funnel_data, funnel_limits
 from spc.labels import humanise
 from spc.plotting._style import COLOURS, FIGSIZE, STYLE_RC
 
@@ -156,5 +156,5 @@ def funnel(
 
 
 def funnel_table(df: pd.DataFrame, y: str, n: str, label: str, **kwargs: Any) -> pd.DataFrame:
-    """The numbers behind a funnel plot (see :func:`spc.funnel_stats.funnel_data`)."""
+    """The numbers behind a funnel plot (see :func:`spc.engine.funnel.funnel_data`)."""
     return funnel_data(df, y, n, label, **kwargs)

@@ -27,11 +27,11 @@ from spc._version import __version__
 from spc.data.catalogue import get_measure
 from spc.data.chart_settings import ChartSettings, read_chart_settings
 from spc.data.tidy import team_names, validate
+from spc.engine.rules import PRESETS
 from spc.errors import SPCError, SPCWarning
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify
 from spc.report import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
-from spc.rules import PRESETS
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"

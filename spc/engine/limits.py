@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spc._segments import (
+from spc.engine._segments import (
     average_moving_range,
     consecutive_diffs,
     first_row_of_segment,

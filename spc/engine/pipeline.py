@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spc._segments import first_row_of_segment, group_starts, seg_nanmean
-from spc.charts import (
+from spc.engine._segments import first_row_of_segment, group_starts, seg_nanmean
+from spc.engine.limits import (
     CHARTS_NEEDING_N,
     CONTROL_CHARTS,
     COUNT_CHARTS,
@@ -24,8 +24,7 @@ from spc.charts import (
     get_chart,
     segment_sizes,
 )
-from spc.errors import SPCError, SPCWarning
-from spc.prepare import (
+from spc.engine.prepare import (
     AGG_FUNCTIONS,
     Subgroups,
     _rows_text,
@@ -35,8 +34,9 @@ from spc.prepare import (
     numeric_column,
     require_columns,
 )
-from spc.rules import IMPROVEMENT_DIRECTIONS, RuleInput, classify, get_rule_set
-from spc.runs import RUNS_METHODS, runs_analysis
+from spc.engine.rules import IMPROVEMENT_DIRECTIONS, RuleInput, classify, get_rule_set
+from spc.engine.runs import RUNS_METHODS, runs_analysis
+from spc.errors import SPCError, SPCWarning
 
 #: Phases shorter than this many points have trial limits (NHSRplotthedots' threshold, 13).
 SHORT_GROUP_THRESHOLD = 13

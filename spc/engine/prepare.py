@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spc._segments import group_starts
+from spc.engine._segments import group_starts
 from spc.errors import SPCError
 
 AGG_FUNCTIONS = ("mean", "median", "sum", "sd")

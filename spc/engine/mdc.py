@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spc.qic import QICResult, _assurance
+from spc.engine.pipeline import QICResult, _assurance
 
 VARIATION_ICONS = (
     "common_cause",

@@ -6,7 +6,7 @@ teams misleads. Everything is seeded (``seed=``) so a class sees the same pictur
 here imports matplotlib: the functions return tidy DataFrames that ``spc.qic`` or a few lines of
 plotting can use.
 
->>> from spc import simulate
+>>> from spc.engine import simulate
 >>> df = simulate.simulate_process(n_points=24, mean=6, kind="poisson", seed=1)
 >>> list(df.columns)
 ['series', 'month', 'value']
@@ -218,7 +218,7 @@ def detection_table(
     >>> sorted(t.columns)
     ['detected', 'median_months', 'n_simulations', 'rules', 'shift']
     """
-    from spc.qic import qic
+    from spc.engine.pipeline import qic
 
     if n_simulations < 1 or baseline < 2 or after < 1:
         raise SPCError("n_simulations and after must be at least 1, and baseline at least 2")
@@ -378,7 +378,7 @@ def limit_spread(
     >>> limit_spread((6, 20), n_simulations=20)["baseline"].tolist()
     [6, 20]
     """
-    from spc.qic import qic
+    from spc.engine.pipeline import qic
 
     sims = simulate_process(n_points=n_points, mean=10, sd=1, n_series=n_simulations, seed=seed)
     rows = []
@@ -423,7 +423,7 @@ def rare_event_detection(
     >>> rare_event_detection(n_simulations=10)["chart"].tolist()
     ['u', 't']
     """
-    from spc.qic import qic
+    from spc.engine.pipeline import qic
 
     rng = np.random.default_rng(seed)
     months, gaps = [], []

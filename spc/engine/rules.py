@@ -30,10 +30,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from spc._segments import mark_spans, run_lengths, seg_count
-from spc.charts import ChartLimits
+from spc.engine._segments import mark_spans, run_lengths, seg_count
+from spc.engine.limits import ChartLimits
+from spc.engine.runs import RunsAnalysis
 from spc.errors import SPCError
-from spc.runs import RunsAnalysis
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class RuleOptions:
 @dataclass
 class RuleInput(ChartLimits):
     """Per-point arrays the rules read: the chart's lines on the plotted scale (after
-    ``multiply``, see :class:`spc.charts.ChartLimits`) plus the context below."""
+    ``multiply``, see :class:`spc.engine.limits.ChartLimits`) plus the context below."""
 
     include: np.ndarray
     seg: np.ndarray

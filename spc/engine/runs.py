@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from spc._segments import run_lengths, seg_count
+from spc.engine._segments import run_lengths, seg_count
 from spc.errors import SPCError
 
 RUNS_METHODS = ("anhoej", "bestbox", "cutbox")
