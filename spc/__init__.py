@@ -11,17 +11,17 @@ from spc.data.problems import DataValidationError, ValidationReport
 from spc.data.tidy import load, validate
 from spc.describe import describe
 from spc.engine.limits import CHARTS
-from spc.engine.mdc import mdc_icons, variation_icon
+from spc.engine.mdc import variation_icon
 from spc.engine.measure_chart import chart_measure
-from spc.engine.pipeline import QICResult, qic, summarise
-from spc.engine.rules import PRESETS, RULES, RuleOptions
+from spc.engine.pipeline import qic
+from spc.engine.result import QICResult, mdc_icons, summarise
+from spc.engine.rules import RULES, RuleOptions
 from spc.errors import SPCError, SPCWarning
 from spc.explore import explore
 from spc.plotting import funnel, plot, plot_facets, save
 
 __all__ = [
     "CHARTS",
-    "PRESETS",
     "RULES",
     "CatalogueError",
     "DataValidationError",
@@ -47,3 +47,13 @@ __all__ = [
     "validate",
     "variation_icon",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ``PRESETS`` was the first name of ``RULES`` (rule-set name -> RuleSet); kept importable.
+    if name == "PRESETS":
+        import warnings
+
+        warnings.warn("spc.PRESETS is deprecated; use spc.RULES", DeprecationWarning, stacklevel=2)
+        return RULES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

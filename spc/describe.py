@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from spc.engine.rules import RULE_TEXT
 from spc.icons import ASSURANCE_TEXT, VARIATION_TEXT, assurance_icon, variation_icon
 from spc.labels import (
     chart_name,
@@ -39,26 +40,6 @@ class ResultLike(Protocol):
     data: pd.DataFrame
     options: Mapping[str, Any]
 
-
-#: Sigma-type rules (a point outside the 3-sigma limits) in every rule set.
-OUTSIDE_RULES = frozenset({"rule_sigma", "rule_astronomical", "rule_outside", "rule_we1"})
-
-#: What each rule column means, in words a ward team would use.
-RULE_TEXT: dict[str, str] = {
-    "rule_sigma": "outside the control limits",
-    "rule_astronomical": "outside the control limits",
-    "rule_outside": "outside the control limits",
-    "rule_long_run": "in an unusually long run on one side of the centre line",
-    "rule_few_crossings": "in a phase that crosses the centre line too few times",
-    "rule_shift": "in a shift (a run of points on one side of the centre line)",
-    "rule_trend": "in a trend (points steadily rising or falling)",
-    "rule_two_in_three": "two out of three points close to a limit (beyond 2 sigma)",
-    "rule_runs": "in a phase with too few or too many runs",
-    "rule_we1": "outside the control limits",
-    "rule_we2": "two out of three points beyond 2 sigma on one side",
-    "rule_we3": "four out of five points beyond 1 sigma on one side",
-    "rule_we4": "in a run of eight points on one side of the centre line",
-}
 
 _PERIOD_WORD = {
     "day": "day",

@@ -39,13 +39,14 @@ import pandas as pd
 from spc._files import write_atomic
 from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
 from spc.data.chart_settings import write_chart_settings as _write_chart_settings
+from spc.engine.rules import RULES
 from spc.errors import SPCError
 from spc.labels import chart_name, fmt_num, fmt_x, period_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
 
-    from spc.engine.pipeline import QICResult
+    from spc.engine.result import QICResult
 
 __all__ = [
     "CHANGES_COLUMNS",
@@ -75,14 +76,6 @@ SETTINGS_FILE = "chart_settings.json"
 
 #: Columns of the ``changes`` template (``templates/changes.csv``), in order.
 CHANGES_COLUMNS = ("team", "date", "change", "cycle", "measure", "new_phase")
-
-#: Rule sets offered, with the words shown in the drop-down.
-RULE_CHOICES = {
-    "anhoej": "Anhøj (runs analysis; default)",
-    "ihi": "IHI (shift 6, trend 5, runs)",
-    "mdc": "Making Data Count (NHS)",
-    "western_electric": "Western Electric",
-}
 
 #: Text put in the change log for a phase start the fellow added without a note.
 DEFAULT_PHASE_NOTE = "New phase (set in the explorer)"
@@ -453,7 +446,7 @@ def what_if(data: pd.DataFrame, settings: ExploreSettings, value: float) -> What
     >>> w.signal, w.message                  # doctest: +SKIP
     (True, 'Yes: 25 in Apr 2024 would be a signal (concern): outside the control limits.')
     """
-    from spc.describe import RULE_TEXT
+    from spc.engine.rules import RULE_TEXT
 
     value = float(value)
     if not np.isfinite(value) or value < 0:
@@ -792,7 +785,7 @@ class _Explorer:
             description="Rule set",
             layout=wide,
             style=style,
-            options=[(v, k) for k, v in RULE_CHOICES.items()],
+            options=[(rs.label, name) for name, rs in RULES.items()],
         )
         c["improvement"] = w.Dropdown(
             description="Better is",
@@ -1152,7 +1145,7 @@ def shift_example(shift: float, seed: int = 7, baseline: int = 12, after: int = 
         plot(
             res,
             ax=ax,
-            title=f"{RULE_CHOICES[rules]}: shift of {shift:g} SD",
+            title=f"{RULES[rules].label}: shift of {shift:g} SD",
             icons=False,
             legend=False,
         )
@@ -1185,8 +1178,9 @@ def shift_slider(table: pd.DataFrame, seed: int = 7) -> Any:
         image.value = figure_bytes(fig, "png")
         plt.close(fig)
         rows = table[table["shift"] == s]
+        label = {name: rs.label for name, rs in RULES.items()}
         items = "".join(
-            f"<li>{_html_escape(RULE_CHOICES.get(r.rules, r.rules))}: signalled in "
+            f"<li>{_html_escape(label.get(r.rules, r.rules))}: signalled in "
             f"{r.detected:.0%} of simulations"
             + ("" if pd.isna(r.median_months) else f", typically after {r.median_months:g} months")
             + "</li>"

@@ -26,8 +26,8 @@ from spc.data.examples import example_files
 from spc.data.tidy import load
 from spc.engine.mdc import variation_icon
 from spc.engine.measure_chart import chart_measure
-from spc.engine.pipeline import QICResult
-from spc.engine.rules import PRESETS
+from spc.engine.result import QICResult
+from spc.engine.rules import RULES
 from spc.errors import SPCError, SPCWarning
 from spc.labels import fmt_num
 
@@ -244,8 +244,8 @@ def build_team_report(
     (a :class:`~spc.data.chart_settings.ChartSettings` or the path of a chart settings file saved
     from the explorer) applies the team's own baseline, exclusions and targets.
     """
-    if rules not in PRESETS:
-        raise SPCError(f"rules must be one of {', '.join(PRESETS)} (got {rules!r})")
+    if rules not in RULES:
+        raise SPCError(f"rules must be one of {', '.join(RULES)} (got {rules!r})")
     targets = dict(targets or {})
     for m in targets:
         get_measure(m)
@@ -289,32 +289,10 @@ def build_team_report(
     return TeamReport(team, trust, _month(start), _month(end), rules, sections, notes, skipped)
 
 
-_RULE_WORDS = {
-    "anhoej": (
-        "Anhøj's rules (as in qicharts2): a run on one side of the centre line longer than "
-        "expected, or fewer crossings of it than expected, signals a shift; on control charts "
-        "a point outside the 3-sigma limits is also a signal."
-    ),
-    "ihi": (
-        "the IHI run chart rules: a shift of 6 or more points on one side of the median, a "
-        "trend of 5 or more points all going up or down, too few or too many runs, or an "
-        "astronomical point outside the control limits."
-    ),
-    "mdc": (
-        "NHS Making Data Count: a point outside the process limits, 7 points in a row rising or "
-        "falling, 2 of 3 points close to a limit, or 7 points in a row on one side of the mean."
-    ),
-    "western_electric": (
-        "the Western Electric rules: a point beyond 3 sigma, 2 of 3 beyond 2 sigma, 4 of 5 "
-        "beyond 1 sigma on the same side, or 8 points in a row on one side of the centre line."
-    ),
-}
-
-
 def methods_note(rules: str) -> str:
     """Plain-English methods note: which rules, what a signal means and does not mean."""
     return (
-        f"Signals were judged with {_RULE_WORDS[rules]} "
+        f"Signals were judged with {RULES[rules].methods} "
         "A signal (special cause variation) means something has changed the process and is worth "
         "understanding: it may be the change the team made, or something else. It does not by "
         "itself mean the team did well or badly, and one unusual month is not a trend. Without "
@@ -336,8 +314,8 @@ def team_charts(
     """Each measure's chart with one facet per team, as the overview and ``summary.csv`` show
     them: catalogue chart, change-log phases, ``targets`` by measure id for every team and each
     team's own ``settings`` (baseline, exclusions, target). Keyed by measure id."""
-    if rules not in PRESETS:
-        raise SPCError(f"rules must be one of {', '.join(PRESETS)} (got {rules!r})")
+    if rules not in RULES:
+        raise SPCError(f"rules must be one of {', '.join(RULES)} (got {rules!r})")
     targets = dict(targets or {})
     settings = as_chart_settings(settings)
     charts = {}
@@ -469,17 +447,8 @@ def sustained_improvement(
                 )
             d = res.data
             post = d[d["x"] >= d["team"].map(changes)]
-            run_cols = [
-                c
-                for c in (
-                    "rule_long_run",
-                    "rule_few_crossings",
-                    "rule_shift",
-                    "rule_trend",
-                    "rule_we4",
-                )
-                if c in post
-            ]
+            # a sustained change: a run or trend signal, not a single point or short pattern
+            run_cols = [c for c in RULES[rules].columns("run", "trend") if c in post]
             run_improve = post[run_cols].any(axis=1) & (
                 post["point_type"] == "special_cause_improvement"
             )

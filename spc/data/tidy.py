@@ -60,7 +60,7 @@ from spc.data.checks import (
 from spc.data.problems import ERROR, NOTE, WARNING, DataValidationError, ValidationReport
 from spc.data.read import normalise_name, read_table, read_table_cached
 from spc.data.templates import EXAMPLE_MARKER
-from spc.errors import SPCError, SPCWarning, did_you_mean
+from spc.errors import DataWarning, SPCError, did_you_mean
 
 __all__ = ["LONG_COLUMNS", "load", "team_names", "validate"]
 
@@ -428,7 +428,7 @@ def load(
         warnings.warn(
             f"{len(report.warnings)} data warning(s) (gaps or small denominators); see "
             "frame.attrs['report'] or run safety-spc validate",
-            SPCWarning,
+            DataWarning,
             stacklevel=2,
         )
     return frame

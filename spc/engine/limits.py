@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spc.chart_types import CHART_TYPES, chart_type
 from spc.engine._segments import (
     average_moving_range,
     consecutive_diffs,
@@ -25,7 +26,6 @@ from spc.engine._segments import (
     seg_sample_sd,
     seg_sum,
 )
-from spc.errors import SPCError
 
 D2 = 1.128  # bias correction for moving ranges of two (Montgomery, Table VI)
 D4 = 3.267  # upper limit factor for moving ranges of two
@@ -396,7 +396,8 @@ def ip_limits(ci: ChartInput) -> ChartLimits:
 
 ChartFunction = Callable[[ChartInput], ChartLimits]
 
-#: Registry of chart types: name -> limits function. Unknown names raise listing these keys.
+#: Registry of limits functions, one per chart type of ``spc.chart_types.CHART_TYPES`` (the
+#: table of what each chart is); unknown names raise listing these keys.
 CHARTS: dict[str, ChartFunction] = {
     "run": run_limits,
     "i": i_limits,
@@ -412,22 +413,13 @@ CHARTS: dict[str, ChartFunction] = {
     "up": up_limits,
     "g": g_limits,
 }
-
-#: Charts whose y is a count of events (negative values are data errors).
-COUNT_CHARTS = frozenset({"c", "u", "up", "p", "pp", "g"})
-#: Charts that need a denominator ``n``.
-CHARTS_NEEDING_N = frozenset({"u", "up", "p", "pp"})
-#: Charts with control limits (everything except the run chart).
-CONTROL_CHARTS = frozenset(CHARTS) - {"run"}
+if set(CHARTS) != set(CHART_TYPES):  # pragma: no cover - a programming error, caught on import
+    raise RuntimeError("spc.engine.limits.CHARTS and spc.chart_types.CHART_TYPES disagree")
 
 
 def get_chart(name: str) -> ChartFunction:
     """Return the limits function for chart ``name``, or raise listing the valid names."""
-    try:
-        return CHARTS[name]
-    except (KeyError, TypeError):
-        valid = ", ".join(sorted(CHARTS))
-        raise SPCError(f"unknown chart {name!r}; valid charts are: {valid}") from None
+    return CHARTS[chart_type(name).name]
 
 
 def segment_sizes(seg: np.ndarray, nseg: int) -> np.ndarray:

@@ -1,14 +1,19 @@
-"""NHS Making Data Count: variation and assurance icon names for a :class:`QICResult`.
+"""NHS Making Data Count: variation and assurance icon keys, and the assurance verdict.
 
-The names are NHSRplotthedots' icon names, so a report can show the same icons (drawn by
-``spc.plotting``) and a board paper can quote them. Computation only: no drawing here.
+The icon names are NHSRplotthedots' (``ptd_get_icons``), so a report can show the same icons
+(drawn by ``spc.plotting``, written as SVG by ``spc.text.icons``) and a board paper can quote
+them. Computation only: no drawing, and nothing from the pipeline (``spc.engine.result``
+builds on this module, never the other way round).
+
+>>> variation_icon("special_cause_improvement", "decrease")
+'improvement_low'
+>>> assurance_icon("consistent_pass")
+'pass'
 """
 
 from __future__ import annotations
 
 import pandas as pd
-
-from spc.engine.pipeline import QICResult, _assurance
 
 VARIATION_ICONS = (
     "common_cause",
@@ -20,7 +25,8 @@ VARIATION_ICONS = (
     "neutral_low",
 )
 ASSURANCE_ICONS = ("pass", "fail", "inconsistent")
-_ASSURANCE_ICON = {
+#: Summary ``assurance_type`` -> assurance icon key.
+ASSURANCE_ICON = {
     "consistent_pass": "pass",
     "consistent_fail": "fail",
     "inconsistent": "inconsistent",
@@ -50,7 +56,25 @@ def variation_icon(point_type: object, improvement: object = None) -> str | None
 
 def assurance_icon(assurance_type: object) -> str | None:
     """Icon name for a summary ``assurance_type`` (``None`` when there is none)."""
-    return _ASSURANCE_ICON.get(assurance_type) if isinstance(assurance_type, str) else None
+    return ASSURANCE_ICON.get(assurance_type) if isinstance(assurance_type, str) else None
+
+
+def assurance_types(latest: pd.DataFrame, improvement: str | None) -> pd.Series:
+    """Making Data Count assurance (``consistent_pass``, ``consistent_fail``,
+    ``inconsistent``) from each facet's latest point: where its target lies against its limits.
+    Missing without a direction of improvement."""
+    out = pd.Series(pd.NA, index=latest.index, dtype="object")
+    if improvement not in ("increase", "decrease"):
+        return out
+    target, lcl, ucl = latest["target"], latest["lcl"], latest["ucl"]
+    above = target > ucl
+    below = target < lcl
+    out[:] = "inconsistent"
+    good_if_above = "consistent_fail" if improvement == "increase" else "consistent_pass"
+    good_if_below = "consistent_pass" if improvement == "increase" else "consistent_fail"
+    out[above] = good_if_above
+    out[below] = good_if_below
+    return out
 
 
 def latest_assurance(rows: pd.DataFrame, improvement: str | None) -> str | None:
@@ -58,46 +82,4 @@ def latest_assurance(rows: pd.DataFrame, improvement: str | None) -> str | None:
     rule as ``QICResult.summary()``, from the frame's own target and limits."""
     if "target" not in rows or rows.empty or pd.isna(rows["target"].iloc[-1]):
         return None
-    return assurance_icon(_assurance(rows.tail(1), improvement).iloc[0])
-
-
-def facet_labels(res: QICResult, frame: pd.DataFrame) -> pd.Series:
-    """A text label per row for the facet(s): the value, 'a | b' for two, or 'no facet'."""
-    if not res.facets:
-        return pd.Series("no facet", index=frame.index)
-    return frame[res.facets].astype(str).agg(" | ".join, axis=1)
-
-
-def mdc_icons(res: QICResult) -> pd.DataFrame:
-    """One row per facet and icon: columns ``facet``, ``type`` (variation/assurance), ``icon``.
-
-    The variation icon reflects only each facet's latest point; the assurance icon appears
-    when a target was given and the assurance is defined (not for neutral direction).
-    """
-    d = res.data
-    latest = d.groupby(res.facets, sort=False).tail(1) if res.facets else d.tail(1)
-    improvement = res.options.get("improvement")
-    rows = pd.DataFrame(
-        {
-            "facet": facet_labels(res, latest).to_numpy(),
-            "type": "variation",
-            "icon": [variation_icon(p, improvement) for p in latest["point_type"]],
-        }
-    )
-    summary = res.summary()
-    assured = summary[summary["assurance_type"].notna()]
-    if len(assured):
-        rows = pd.concat(
-            [
-                rows,
-                pd.DataFrame(
-                    {
-                        "facet": facet_labels(res, assured).to_numpy(),
-                        "type": "assurance",
-                        "icon": [assurance_icon(a) for a in assured["assurance_type"]],
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
-    return rows
+    return assurance_icon(assurance_types(rows.tail(1), improvement).iloc[0])

@@ -17,17 +17,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from spc.data.catalogue import get_measure
-from spc.errors import SPCError, SPCWarning, did_you_mean
-
-if TYPE_CHECKING:
-    from spc.data.chart_settings import ChartSettings
-    from spc.engine.pipeline import QICResult
+from spc.data.chart_settings import ChartSettings
+from spc.data.tidy import load
+from spc.engine.pipeline import qic
+from spc.engine.result import QICResult
+from spc.errors import IgnoredSettingWarning, SPCError, did_you_mean
 
 __all__ = ["MIN_PHASE_POINTS", "chart_measure"]
 
@@ -84,11 +84,7 @@ def chart_measure(
     >>> res.options["chart"], len(res.data)
     ('u', 36)
     """
-    from spc.engine.pipeline import qic
-
     if not isinstance(data, pd.DataFrame):
-        from spc.data.tidy import load
-
         data = load(data, measures_file=extra)
     m = get_measure(measure_id, extra)
     missing = [c for c in ("team", "period", "measure", "value") if c not in data.columns]
@@ -143,10 +139,12 @@ def chart_measure(
                 starts[str(t)] = kept
         if skipped:
             warnings.warn(
-                f"{measure_id}: change-log phase start(s) not applied because a phase would "
-                f"have fewer than {MIN_PHASE_POINTS} points: {', '.join(skipped)}; the changes "
-                "are still annotated on the chart",
-                SPCWarning,
+                IgnoredSettingWarning(
+                    f"{measure_id}: change-log phase start(s) not applied because a phase would "
+                    f"have fewer than {MIN_PHASE_POINTS} points: {', '.join(skipped)}; the "
+                    "changes are still annotated on the chart",
+                    setting="phase_start",
+                ),
                 stacklevel=2,
             )
         if starts:

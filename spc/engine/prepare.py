@@ -23,7 +23,7 @@ X_PERIODS = {"week": "W-SUN", "month": "M", "quarter": "Q", "year": "Y"}
 _MAX_ROWS_SHOWN = 5
 
 
-def _rows_text(labels: Iterable[object]) -> str:
+def rows_text(labels: Iterable[object]) -> str:
     """'rows 3, 7 and 2 more' from index labels, for error messages."""
     labels = list(labels)
     shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in labels[:_MAX_ROWS_SHOWN])
@@ -62,7 +62,7 @@ def numeric_column(df: pd.DataFrame, col: str) -> np.ndarray:
         examples = ", ".join(repr(v) for v in series[bad].head(3))
         raise SPCError(
             f"column {col!r} must be numeric but has non-numeric values at "
-            f"{_rows_text(series.index[bad])} (e.g. {examples}); fix or blank those cells."
+            f"{rows_text(series.index[bad])} (e.g. {examples}); fix or blank those cells."
         )
     return converted.to_numpy(dtype=float, na_value=np.nan)
 
@@ -72,7 +72,7 @@ def check_not_negative(values: np.ndarray, df: pd.DataFrame, col: str, what: str
     bad = values < 0
     if bad.any():
         raise SPCError(
-            f"column {col!r} has negative {what} at {_rows_text(df.index[bad])}; "
+            f"column {col!r} has negative {what} at {rows_text(df.index[bad])}; "
             f"{what} cannot be below zero."
         )
 
@@ -137,7 +137,7 @@ def aggregate(
     if not keep.all():
         # qicharts2 silently drops rows without x; we refuse, so nothing disappears unseen.
         raise SPCError(
-            f"column {x!r} (x) is empty at {_rows_text(df.index[~keep])}; "
+            f"column {x!r} (x) is empty at {rows_text(df.index[~keep])}; "
             "every row needs an x value (date, number or label)."
         )
     categorical = not (

@@ -1,17 +1,18 @@
 """Signal rules: small pure functions over arrays, combined per rule set in one place.
 
 Every rule works on all facets and parts at once (``seg`` labels each facet x part; no rule
-spans a part boundary) and returns a :class:`RuleResult`: a boolean flag per point and the
-direction of the signal (+1 above/increasing, -1 below/decreasing). A rule set is an ordered
-list of rules; the first rule that flags a point (its precedence) names the point's
-``special_cause_type`` and, with the improvement direction, its ``point_type``.
+spans a part boundary) and gives a boolean flag per point and the direction of the signal (+1
+above/increasing, -1 below/decreasing). A :class:`RuleSet` is an ordered tuple of
+:class:`Rule` (name, kind, words, signal labels: every fact about a rule, kept here only) and
+one function computing their flags; the first rule that flags a point (its precedence) names
+the point's ``special_cause_type`` and, with the improvement direction, its ``point_type``.
 
 Where tools disagree (run length, trend length, what a point on the centre line or a tie
-does), the choice is an explicit field of :class:`RuleOptions`, and each preset documents its
-values in :data:`PRESETS`:
+does), the choice is an explicit field of :class:`RuleOptions`, and each rule set in
+:data:`RULES` documents its values:
 
 ============== ============ ============ =============================== ====================
-preset         shift        trend        point on centre / tie           missing value
+rule set       shift        trend        point on centre / tie           missing value
 ============== ============ ============ =============================== ====================
 anhoej         runs analysis (longest run > round(log2 n)+3; crossings < qbinom(.05, n-1, .5))
 ihi            6 points     5 points     skipped (neither make nor break) skipped
@@ -23,6 +24,7 @@ western_elec.  8 points     -            breaks                          skipped
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -311,10 +313,41 @@ def number_of_runs_points(ri: RuleInput) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------- rule sets
 
+#: What kind of evidence a rule gives: a point beyond the limits (``outside``), a sustained run
+#: on one side of the centre line (``run``: a long run, too few crossings, a shift), a sustained
+#: ``trend``, or another non-random ``pattern`` (2 of 3 near a limit, too few or many runs...)
+#: that does not by itself show a sustained change.
+RULE_KINDS = ("outside", "run", "trend", "pattern")
+_OUTSIDE_TEXT = "outside the control limits"
+_SHIFT_TEXT = "in a shift (a run of points on one side of the centre line)"
+_TREND_TEXT = "in a trend (points steadily rising or falling)"
 
-def _sigma_rule(ri: RuleInput, name: str = "sigma") -> RuleResult:
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a rule set: its name (result column ``rule_<name>``), its kind (one of
+    :data:`RULE_KINDS`), what a flagged point is in words a ward team would use, and the
+    ``special_cause_type`` labels of points it flags above (increasing) and below (decreasing);
+    the labels may name ``{shift_length}`` and ``{trend_length}`` of the options in use."""
+
+    name: str
+    kind: str
+    text: str
+    label_high: str
+    label_low: str
+
+    @property
+    def column(self) -> str:
+        """The result frame's column for this rule."""
+        return f"rule_{self.name}"
+
+
+RuleFlags = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _sigma_rule(ri: RuleInput) -> tuple[np.ndarray, np.ndarray]:
     direction = np.where(ri.sigma_signal, np.where(ri.y > ri.cl, 1.0, -1.0), 0.0)
-    return RuleResult(name, ri.sigma_signal.copy(), direction, "Above UCL", "Below LCL")
+    return ri.sigma_signal.copy(), direction
 
 
 def _on_included(ri: RuleInput, func: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]):
@@ -329,7 +362,7 @@ def _on_included(ri: RuleInput, func: Callable[[np.ndarray], tuple[np.ndarray, n
     return flag, direction
 
 
-def anhoej_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
+def anhoej_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
     """Anhøj: 3-sigma points, then unusually long runs, then too few crossings (qicharts2)."""
     side = ri.runs.side
     useful = side != 0
@@ -342,26 +375,14 @@ def anhoej_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
         long_run = few = useful & ri.runs.runs_signal[ri.seg]
     long_run &= allowed
     few &= allowed
-    return [
-        _sigma_rule(ri),
-        RuleResult(
-            "long_run",
-            long_run,
-            np.where(long_run, side, 0.0),
-            "Long run above CL",
-            "Long run below CL",
-        ),
-        RuleResult(
-            "few_crossings",
-            few,
-            np.where(few, side, 0.0),
-            "Few crossings (above CL)",
-            "Few crossings (below CL)",
-        ),
-    ]
+    return {
+        "sigma": _sigma_rule(ri),
+        "long_run": (long_run, np.where(long_run, side, 0.0)),
+        "few_crossings": (few, np.where(few, side, 0.0)),
+    }
 
 
-def ihi_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
+def ihi_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
     """IHI run-chart rules: astronomical point, shift, trend, too few or too many runs."""
     side = _side(ri.y, ri.cl)
     shift, shift_dir = _on_included(
@@ -371,35 +392,22 @@ def ihi_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
             side[idx],
         ),
     )
-    trend, trend_dir = _on_included(
+    trend = _on_included(
         ri,
         lambda idx: trend_points(
             ri.y[idx], ri.seg[idx], opts.trend_length, opts.ties, opts.missing, mdc_labels=False
         ),
     )
     runs = number_of_runs_points(ri) & ri.runs_allowed
-    n = opts.shift_length
-    return [
-        _sigma_rule(ri, "astronomical"),
-        RuleResult(
-            "shift",
-            shift,
-            np.where(shift, shift_dir, 0.0),
-            f"Shift: {n}+ points above CL",
-            f"Shift: {n}+ points below CL",
-        ),
-        RuleResult("trend", trend, trend_dir, "Trend (increasing)", "Trend (decreasing)"),
-        RuleResult(
-            "runs",
-            runs,
-            np.where(runs, ri.runs.side, 0.0),
-            "Too few or many runs (above CL)",
-            "Too few or many runs (below CL)",
-        ),
-    ]
+    return {
+        "astronomical": _sigma_rule(ri),
+        "shift": (shift, np.where(shift, shift_dir, 0.0)),
+        "trend": trend,
+        "runs": (runs, np.where(runs, ri.runs.side, 0.0)),
+    }
 
 
-def mdc_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
+def mdc_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
     """NHS Making Data Count as NHSRplotthedots implements it.
 
     Precedence: outside the process limits > trend > 2 of 3 close to a limit > shift.
@@ -409,15 +417,13 @@ def mdc_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
         outside = (ri.y > ri.ucl) | (ri.y < ri.lcl)
         close = ~outside & ((ri.y < ri.lcl_95) | (ri.y > ri.ucl_95))
     outside_dir = np.where(outside, np.where(side == 1, 1.0, -1.0), 0.0)
-    trend, trend_dir = _on_included(
+    trend = _on_included(
         ri,
         lambda idx: trend_points(
             ri.y[idx], ri.seg[idx], opts.trend_length, opts.ties, opts.missing, mdc_labels=True
         ),
     )
-    two3, two3_dir = _on_included(
-        ri, lambda idx: two_in_three_points(side[idx], close[idx], ri.seg[idx])
-    )
+    two3 = _on_included(ri, lambda idx: two_in_three_points(side[idx], close[idx], ri.seg[idx]))
     shift, _ = _on_included(
         ri,
         lambda idx: (
@@ -425,29 +431,15 @@ def mdc_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
             side[idx],
         ),
     )
-    n = opts.shift_length
-    t = opts.trend_length
-    return [
-        RuleResult("outside", outside, outside_dir, "Above UCL", "Below LCL"),
-        RuleResult(
-            "trend",
-            trend,
-            trend_dir,
-            f"{t} Point Trend (Increasing)",
-            f"{t} Point Trend (Decreasing)",
-        ),
-        RuleResult("two_in_three", two3, two3_dir, "2 in 3 Above CL", "2 in 3 Below CL"),
-        RuleResult(
-            "shift",
-            shift,
-            np.where(shift, side, 0.0),
-            f"{n} Points Above CL",
-            f"{n} Points Below CL",
-        ),
-    ]
+    return {
+        "outside": (outside, outside_dir),
+        "trend": trend,
+        "two_in_three": two3,
+        "shift": (shift, np.where(shift, side, 0.0)),
+    }
 
 
-def western_electric_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
+def western_electric_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
     """Western Electric: 1 beyond 3 sigma; 2 of 3 beyond 2 sigma; 4 of 5 beyond 1 sigma (same
     side); ``shift_length`` (8) in a row on one side of the centre line."""
     side = _side(ri.y, ri.cl)
@@ -456,8 +448,6 @@ def western_electric_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]
         with np.errstate(invalid="ignore"):
             return k_of_m_points(ri.y[idx] > hi[idx], ri.y[idx] < lo[idx], ri.seg[idx], k, m)
 
-    we2 = _on_included(ri, lambda idx: zones(idx, ri.zone2_lo, ri.zone2_hi, 2, 3))
-    we3 = _on_included(ri, lambda idx: zones(idx, ri.zone1_lo, ri.zone1_hi, 4, 5))
     we4, _ = _on_included(
         ri,
         lambda idx: (
@@ -465,72 +455,209 @@ def western_electric_rules(ri: RuleInput, opts: RuleOptions) -> list[RuleResult]
             side[idx],
         ),
     )
-    n = opts.shift_length
-    return [
-        _sigma_rule(ri, "we1"),
-        RuleResult(
-            "we2", we2[0], we2[1], "2 of 3 beyond 2 sigma (high)", "2 of 3 beyond 2 sigma (low)"
-        ),
-        RuleResult(
-            "we3", we3[0], we3[1], "4 of 5 beyond 1 sigma (high)", "4 of 5 beyond 1 sigma (low)"
-        ),
-        RuleResult(
-            "we4", we4, np.where(we4, side, 0.0), f"{n} in a row above CL", f"{n} in a row below CL"
-        ),
-    ]
+    return {
+        "we1": _sigma_rule(ri),
+        "we2": _on_included(ri, lambda idx: zones(idx, ri.zone2_lo, ri.zone2_hi, 2, 3)),
+        "we3": _on_included(ri, lambda idx: zones(idx, ri.zone1_lo, ri.zone1_hi, 4, 5)),
+        "we4": (we4, np.where(we4, side, 0.0)),
+    }
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """A named rule set: its function and its default options."""
+    """A named rule set: what it is called in menus (``label``), its function, its default
+    options, its rules in precedence order and the methods sentence reports print for it.
+
+    The rules carry every other fact about the set (names, kinds, words, signal labels);
+    captions, charts, the explorer and the reports read them from here.
+    """
 
     name: str
-    func: Callable[[RuleInput, RuleOptions], list[RuleResult]]
+    label: str
+    func: Callable[[RuleInput, RuleOptions], RuleFlags]
     options: RuleOptions
-    rule_names: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    methods: str
+
+    @property
+    def rule_names(self) -> tuple[str, ...]:
+        """The rules' names in precedence order."""
+        return tuple(r.name for r in self.rules)
+
+    def columns(self, *kinds: str) -> list[str]:
+        """Result-frame columns of this set's rules of ``kinds`` (all rules without kinds)."""
+        return [r.column for r in self.rules if not kinds or r.kind in kinds]
+
+    def apply(self, ri: RuleInput, opts: RuleOptions) -> list[RuleResult]:
+        """Every rule's verdict on ``ri``, in precedence order, labelled for ``opts``."""
+        flags = self.func(ri, opts)
+        lengths = {"shift_length": opts.shift_length, "trend_length": opts.trend_length}
+        return [
+            RuleResult(
+                r.name,
+                *flags[r.name],
+                r.label_high.format(**lengths),
+                r.label_low.format(**lengths),
+            )
+            for r in self.rules
+        ]
 
 
-#: The rule-set presets, with the values of their options.
-PRESETS: dict[str, RuleSet] = {
+#: The rule sets by name, with their rules and the values of their options.
+RULES: dict[str, RuleSet] = {
     "anhoej": RuleSet(
         "anhoej",
+        "Anhøj (runs analysis; default)",
         anhoej_rules,
         RuleOptions(7, 7, "skip", "skip"),
-        ("sigma", "long_run", "few_crossings"),
+        (
+            Rule("sigma", "outside", _OUTSIDE_TEXT, "Above UCL", "Below LCL"),
+            Rule(
+                "long_run",
+                "run",
+                "in an unusually long run on one side of the centre line",
+                "Long run above CL",
+                "Long run below CL",
+            ),
+            Rule(
+                "few_crossings",
+                "run",
+                "in a phase that crosses the centre line too few times",
+                "Few crossings (above CL)",
+                "Few crossings (below CL)",
+            ),
+        ),
+        "Anhøj's rules (as in qicharts2): a run on one side of the centre line longer than "
+        "expected, or fewer crossings of it than expected, signals a shift; on control charts "
+        "a point outside the 3-sigma limits is also a signal.",
     ),
     "ihi": RuleSet(
         "ihi",
+        "IHI (shift 6, trend 5, runs)",
         ihi_rules,
         RuleOptions(6, 5, "skip", "skip"),
-        ("astronomical", "shift", "trend", "runs"),
+        (
+            Rule("astronomical", "outside", _OUTSIDE_TEXT, "Above UCL", "Below LCL"),
+            Rule(
+                "shift",
+                "run",
+                _SHIFT_TEXT,
+                "Shift: {shift_length}+ points above CL",
+                "Shift: {shift_length}+ points below CL",
+            ),
+            Rule("trend", "trend", _TREND_TEXT, "Trend (increasing)", "Trend (decreasing)"),
+            Rule(
+                "runs",
+                "pattern",
+                "in a phase with too few or too many runs",
+                "Too few or many runs (above CL)",
+                "Too few or many runs (below CL)",
+            ),
+        ),
+        "the IHI run chart rules: a shift of 6 or more points on one side of the median, a "
+        "trend of 5 or more points all going up or down, too few or too many runs, or an "
+        "astronomical point outside the control limits.",
     ),
     "mdc": RuleSet(
         "mdc",
+        "Making Data Count (NHS)",
         mdc_rules,
         RuleOptions(7, 7, "break", "break"),
-        ("outside", "trend", "two_in_three", "shift"),
+        (
+            Rule("outside", "outside", _OUTSIDE_TEXT, "Above UCL", "Below LCL"),
+            Rule(
+                "trend",
+                "trend",
+                _TREND_TEXT,
+                "{trend_length} Point Trend (Increasing)",
+                "{trend_length} Point Trend (Decreasing)",
+            ),
+            Rule(
+                "two_in_three",
+                "pattern",
+                "two out of three points close to a limit (beyond 2 sigma)",
+                "2 in 3 Above CL",
+                "2 in 3 Below CL",
+            ),
+            Rule(
+                "shift",
+                "run",
+                _SHIFT_TEXT,
+                "{shift_length} Points Above CL",
+                "{shift_length} Points Below CL",
+            ),
+        ),
+        "NHS Making Data Count: a point outside the process limits, 7 points in a row rising or "
+        "falling, 2 of 3 points close to a limit, or 7 points in a row on one side of the mean.",
     ),
     "western_electric": RuleSet(
         "western_electric",
+        "Western Electric",
         western_electric_rules,
         RuleOptions(8, 6, "break", "skip"),
-        ("we1", "we2", "we3", "we4"),
+        (
+            Rule("we1", "outside", _OUTSIDE_TEXT, "Above UCL", "Below LCL"),
+            Rule(
+                "we2",
+                "pattern",
+                "two out of three points beyond 2 sigma on one side",
+                "2 of 3 beyond 2 sigma (high)",
+                "2 of 3 beyond 2 sigma (low)",
+            ),
+            Rule(
+                "we3",
+                "pattern",
+                "four out of five points beyond 1 sigma on one side",
+                "4 of 5 beyond 1 sigma (high)",
+                "4 of 5 beyond 1 sigma (low)",
+            ),
+            Rule(
+                "we4",
+                "run",
+                "in a run of eight points on one side of the centre line",
+                "{shift_length} in a row above CL",
+                "{shift_length} in a row below CL",
+            ),
+        ),
+        "the Western Electric rules: a point beyond 3 sigma, 2 of 3 beyond 2 sigma, 4 of 5 "
+        "beyond 1 sigma on the same side, or 8 points in a row on one side of the centre line.",
     ),
 }
 
-#: Public alias: rule-set name -> RuleSet.
-RULES = PRESETS
+
+def rule_columns(*kinds: str) -> frozenset[str]:
+    """Result-frame columns, over every rule set, of the rules of ``kinds`` (e.g. every column
+    meaning "outside the 3-sigma limits").
+
+    >>> sorted(rule_columns("outside"))
+    ['rule_astronomical', 'rule_outside', 'rule_sigma', 'rule_we1']
+    """
+    return frozenset(c for rs in RULES.values() for c in rs.columns(*kinds))
+
+
+#: What each rule column means, in words a ward team would use (from every rule set's rules).
+RULE_TEXT: dict[str, str] = {r.column: r.text for rs in RULES.values() for r in rs.rules}
 
 
 def get_rule_set(name: str, **overrides: object) -> tuple[RuleSet, RuleOptions]:
-    """Return the preset ``name`` and its options with any non-None ``overrides`` applied."""
+    """Return the rule set ``name`` and its options with any non-None ``overrides`` applied."""
     try:
-        rule_set = PRESETS[name]
+        rule_set = RULES[name]
     except (KeyError, TypeError):
-        valid = ", ".join(PRESETS)
+        valid = ", ".join(RULES)
         raise SPCError(f"unknown rules {name!r}; valid rule sets are: {valid}") from None
     changes = {k: v for k, v in overrides.items() if v is not None}
     return rule_set, replace(rule_set.options, **changes).validated()
+
+
+def __getattr__(name: str) -> object:
+    # ``PRESETS`` was this dict's first name; ``RULES`` is the one to use.
+    if name == "PRESETS":
+        warnings.warn(
+            "spc.engine.rules.PRESETS is deprecated; use RULES", DeprecationWarning, stacklevel=2
+        )
+        return RULES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 POINT_TYPES = (

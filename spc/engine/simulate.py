@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from spc.engine.pipeline import qic
 from spc.errors import SPCError, SPCWarning
 
 __all__ = [
@@ -218,8 +219,6 @@ def detection_table(
     >>> sorted(t.columns)
     ['detected', 'median_months', 'n_simulations', 'rules', 'shift']
     """
-    from spc.engine.pipeline import qic
-
     if n_simulations < 1 or baseline < 2 or after < 1:
         raise SPCError("n_simulations and after must be at least 1, and baseline at least 2")
     rng = np.random.default_rng(seed)
@@ -378,8 +377,6 @@ def limit_spread(
     >>> limit_spread((6, 20), n_simulations=20)["baseline"].tolist()
     [6, 20]
     """
-    from spc.engine.pipeline import qic
-
     sims = simulate_process(n_points=n_points, mean=10, sd=1, n_series=n_simulations, seed=seed)
     rows = []
     for b in baselines:
@@ -423,8 +420,6 @@ def rare_event_detection(
     >>> rare_event_detection(n_simulations=10)["chart"].tolist()
     ['u', 't']
     """
-    from spc.engine.pipeline import qic
-
     rng = np.random.default_rng(seed)
     months, gaps = [], []
     for i in range(n_simulations):

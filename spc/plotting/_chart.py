@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from spc.engine.mdc import latest_assurance, variation_icon
+from spc.engine.rules import rule_columns
 from spc.errors import SPCError
 from spc.labels import (
     chart_name,
@@ -36,7 +37,7 @@ from spc.labels import (
     y_axis_label,
 )
 from spc.plotting._icons import add_icons
-from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, OUTSIDE_RULES, STYLE_RC
+from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, STYLE_RC
 
 _SIGNAL_LABEL = {"outside": "outside limits", "run": "run signal"}
 _COLOUR_LABEL = {
@@ -129,7 +130,7 @@ def point_categories(rows: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataF
     include = rows["include"].to_numpy(bool) if "include" in rows else np.ones(m, bool)
     signal = rows["signal"].fillna(False).to_numpy(bool) if "signal" in rows else np.zeros(m, bool)
     outside = np.zeros(m, bool)
-    for col in OUTSIDE_RULES & set(rows.columns):
+    for col in rule_columns("outside") & set(rows.columns):
         outside |= rows[col].fillna(False).to_numpy(bool)
     cat = np.where(
         ~include,

@@ -27,9 +27,6 @@ COLOURS: dict[str, str] = {
 #: Marker shape per point category (see module docstring).
 MARKERS: dict[str, str] = {"common": "o", "outside": "D", "run": "s", "excluded": "o"}
 
-#: Rule columns that mean "outside the 3-sigma limits" in each rule set.
-OUTSIDE_RULES = frozenset({"rule_sigma", "rule_astronomical", "rule_outside", "rule_we1"})
-
 #: rc settings applied (temporarily, through ``matplotlib.rc_context``) while drawing and saving.
 #: DejaVu Sans ships with matplotlib, so text metrics and output bytes match on every machine.
 STYLE_RC: dict[str, object] = {

@@ -27,7 +27,7 @@ from spc._version import __version__
 from spc.data.catalogue import get_measure
 from spc.data.chart_settings import ChartSettings, read_chart_settings
 from spc.data.tidy import team_names, validate
-from spc.engine.rules import PRESETS
+from spc.engine.rules import RULES
 from spc.errors import SPCError, SPCWarning
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify
@@ -201,8 +201,8 @@ def _check_arguments(
     """The data files, the teams to render, the chart settings file (if any) and its
     settings, after checking every name the user typed; raises :class:`SPCError` naming the
     mistake."""
-    if rules not in PRESETS:
-        raise SPCError(f"rules must be one of {', '.join(PRESETS)} (got {rules!r})")
+    if rules not in RULES:
+        raise SPCError(f"rules must be one of {', '.join(RULES)} (got {rules!r})")
     paths = [p.resolve() for p in data_files(data_paths, change_log)]
     all_teams = team_names(paths)
     for measure_id in [*(measures or []), *(targets or {})]:
