@@ -9,7 +9,6 @@ from spc.data.catalogue import CatalogueError, measures
 from spc.data.examples import load_example
 from spc.data.problems import DataValidationError, ValidationReport
 from spc.data.tidy import load, validate
-from spc.describe import describe
 from spc.engine.limits import CHARTS
 from spc.engine.mdc import variation_icon
 from spc.engine.measure_chart import chart_measure
@@ -19,6 +18,7 @@ from spc.engine.rules import RULES, RuleOptions
 from spc.errors import SPCError, SPCWarning
 from spc.explore import explore
 from spc.plotting import funnel, plot, plot_facets, save
+from spc.text.describe import describe
 
 __all__ = [
     "CHARTS",

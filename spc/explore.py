@@ -41,7 +41,7 @@ from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_setti
 from spc.data.chart_settings import write_chart_settings as _write_chart_settings
 from spc.engine.rules import RULES
 from spc.errors import SPCError
-from spc.labels import chart_name, fmt_num, fmt_x, period_of
+from spc.text.labels import chart_name, fmt_num, fmt_x, period_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -332,8 +332,8 @@ def compute(data: pd.DataFrame, settings: ExploreSettings) -> ExploreOutcome:
     Warnings from the engine (trial limits, an ignored baseline) are collected as text; an
     impossible combination gives ``error`` and ``result=None``.
     """
-    from spc.describe import describe
     from spc.engine.measure_chart import chart_measure
+    from spc.text.describe import describe
 
     m = _catalogue_row(settings.measure)
     note = chart_note(m, settings.chart)

@@ -23,10 +23,10 @@ from matplotlib.testing.compare import compare_images
 
 import spc
 from spc.engine.mdc import ASSURANCE_ICONS, VARIATION_ICONS
-from spc.icons import icon_svg
-from spc.labels import fmt_num
 from spc.plotting import draw_icon, funnel, plot, plot_facets, save
-from spc.tables import summary_grid, summary_grid_html
+from spc.report.grid import summary_grid, summary_grid_html
+from spc.text.icons import icon_svg
+from spc.text.labels import fmt_num
 
 pytestmark = pytest.mark.filterwarnings("ignore::spc.SPCWarning")
 BASELINES = Path(__file__).parent / "baseline_images"

@@ -48,7 +48,7 @@ class QICResult:
 
     def describe(self, **kwargs: Any) -> Any:
         """Plain-English reading of the chart for each facet (see ``spc.describe``)."""
-        from spc.describe import describe
+        from spc.text.describe import describe
 
         return describe(self, **kwargs)
 

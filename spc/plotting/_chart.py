@@ -25,7 +25,9 @@ from matplotlib.lines import Line2D
 from spc.engine.mdc import latest_assurance, variation_icon
 from spc.engine.rules import rule_columns
 from spc.errors import SPCError
-from spc.labels import (
+from spc.plotting._icons import add_icons
+from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, STYLE_RC
+from spc.text.labels import (
     chart_name,
     facet_title,
     fmt_num,
@@ -36,8 +38,6 @@ from spc.labels import (
     unit_label,
     y_axis_label,
 )
-from spc.plotting._icons import add_icons
-from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, STYLE_RC
 
 _SIGNAL_LABEL = {"outside": "outside limits", "run": "run signal"}
 _COLOUR_LABEL = {
@@ -307,7 +307,7 @@ def _fixed_layout(ax: Axes, legend_rows: int, caption_text: str) -> None:
 def _caption_text(ax: Axes, res: Any, key: object) -> str:
     import textwrap
 
-    from spc.describe import describe
+    from spc.text.describe import describe
 
     text = describe(res)
     if isinstance(text, dict):

@@ -9,15 +9,15 @@ labelled. It is the alternative to a league table: it shows which differences ex
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
 from spc.engine.funnel import DEFAULT_LEVELS, _level_tag, funnel_data, funnel_limits
-from spc.labels import humanise
 from spc.plotting._style import COLOURS, FIGSIZE, STYLE_RC
+from spc.text.labels import humanise
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
@@ -153,8 +153,3 @@ def funnel(
         ax.set_title(title or f"Funnel plot: {humanise(y)}", y=1.0, pad=8)
         ax.figure.legend(loc="lower center", ncol=3, handlelength=1.8)
     return ax
-
-
-def funnel_table(df: pd.DataFrame, y: str, n: str, label: str, **kwargs: Any) -> pd.DataFrame:
-    """The numbers behind a funnel plot (see :func:`spc.engine.funnel.funnel_data`)."""
-    return funnel_data(df, y, n, label, **kwargs)

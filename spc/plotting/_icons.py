@@ -1,6 +1,6 @@
 """Making Data Count icons drawn with matplotlib patches (no image files).
 
-The designs match :func:`spc.icons.icon_svg` (same ring colours, letters and mini run of dots).
+The designs match :func:`spc.text.icons.icon_svg` (same ring colours, letters and mini run of dots).
 """
 
 from __future__ import annotations
@@ -10,15 +10,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from matplotlib.transforms import Affine2D, ScaledTranslation, Transform
 
-from spc.icons import (
-    ASSURANCE_TEXT,
-    MDC_COLOURS,
-    VARIATION_ICONS,
-    VARIATION_TEXT,
-    icon_colour,
-    icon_dots,
-    icon_letter,
-)
+from spc.engine.mdc import VARIATION_ICONS
+from spc.text.icons import MDC_COLOURS, icon_colour, icon_dots, icon_letter
 
 
 def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: float = 1.0) -> Axes:
@@ -115,8 +108,3 @@ def add_icons(ax: Axes, keys: list[str], size: float = 0.42, pad: float = 0.03) 
         place = Affine2D().scale(size).translate(x0, pad) + corner
         draw_icon(ax, key, transform=place, scale=size / 0.42)
     return list(keys)
-
-
-def icon_description(key: str) -> str:
-    """Words for an icon, used as legend/alt text."""
-    return VARIATION_TEXT.get(key) or ASSURANCE_TEXT.get(key) or key

@@ -13,7 +13,7 @@ also changes the marker *shape*, so nothing depends on colour alone:
 
 from __future__ import annotations
 
-from spc.icons import MDC_COLOURS
+from spc.text.icons import MDC_COLOURS
 
 COLOURS: dict[str, str] = {
     **MDC_COLOURS,

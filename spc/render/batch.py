@@ -16,7 +16,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -260,10 +260,3 @@ def run_tasks(
                     outcome = TaskOutcome(task.name, "failed", 0.0, _error_text(exc))
                 finish(outcome, task)
     return [outcomes[t.name] for t in tasks]
-
-
-def outcomes_frame(outcomes: Sequence[TaskOutcome]) -> Any:
-    """Outcomes as a pandas DataFrame (for the final table)."""
-    import pandas as pd
-
-    return pd.DataFrame([asdict(o) for o in outcomes])

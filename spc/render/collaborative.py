@@ -31,7 +31,7 @@ from spc.engine.rules import RULES
 from spc.errors import SPCError, SPCWarning
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify
-from spc.report import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
+from spc.report.content import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
@@ -363,7 +363,7 @@ def _progress(total: int, enabled: bool) -> Any:
 def _write_index(
     out: Path, outcomes: list[TaskOutcome], summary: pd.DataFrame, broken: dict[str, list[str]]
 ) -> None:
-    from spc.report_display import grid_html
+    from spc.report.display import grid_html
 
     entries = []
     overview_html = None

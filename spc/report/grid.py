@@ -1,7 +1,8 @@
 """The collaborative's team x measure grid: latest value, variation and assurance icons.
 
-Two renderings of one table (``spc.report.collaborative_summary``): a styled pandas DataFrame
-for notebooks and an HTML string for reports. Icons are inline SVG (``spc.icons``), so the HTML
+Two renderings of one table (``spc.report.content.collaborative_summary``): a styled pandas
+DataFrame for notebooks and an HTML string for reports. Icons are inline SVG
+(``spc.text.icons``), so the HTML
 needs no image files and no script; every text is escaped. Computation only: no matplotlib.
 
 >>> grid = summary_grid(collaborative_summary(data))          # doctest: +SKIP
@@ -14,20 +15,16 @@ import html
 
 import pandas as pd
 
-from spc.icons import icon_svg
-from spc.labels import fmt_num
-
-_ASSURANCE_ICON = {
-    "consistent_pass": "pass",
-    "consistent_fail": "fail",
-    "inconsistent": "inconsistent",
-}
+from spc.data.catalogue import load_catalogue
+from spc.engine.mdc import assurance_icon
+from spc.text.icons import icon_svg
+from spc.text.labels import fmt_num
 
 
 def _cell(row: pd.Series, icon_size: int) -> str:
     icons = icon_svg(row["variation"], size=icon_size)
     if isinstance(row.get("assurance"), str):
-        icons += icon_svg(_ASSURANCE_ICON[row["assurance"]], size=icon_size)
+        icons += icon_svg(assurance_icon(row["assurance"]), size=icon_size)
     return f'<span class="spc-value">{html.escape(fmt_num(row["latest_value"]))}</span> {icons}'
 
 
@@ -63,16 +60,12 @@ TOPIC_TITLES = {
 def _catalogue_order(measures: list[str]) -> list[str]:
     """``measures`` in catalogue order (the headline measure of each topic first); measures the
     catalogue does not know keep their order at the end."""
-    from spc.data.catalogue import load_catalogue
-
     order = {m: i for i, m in enumerate(load_catalogue())}
     return sorted(measures, key=lambda m: order.get(m, len(order)))
 
 
 def _topic_of(measure_id: str) -> str:
     """The catalogue topic of a measure, or "" for a measure the catalogue does not know."""
-    from spc.data.catalogue import load_catalogue
-
     m = load_catalogue().get(measure_id)
     return m.topic if m is not None else ""
 

@@ -18,9 +18,11 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from spc.chart_types import CHART_TYPES, ChartType
+from spc.engine.mdc import assurance_icon, variation_icon
 from spc.engine.rules import RULE_TEXT
-from spc.icons import ASSURANCE_TEXT, VARIATION_TEXT, assurance_icon, variation_icon
-from spc.labels import (
+from spc.text.icons import ASSURANCE_ICON_TEXT, VARIATION_ICON_TEXT
+from spc.text.labels import (
     chart_name,
     facet_title,
     fmt_num,
@@ -96,6 +98,7 @@ def describe_frame(
     if rows.empty:
         return "No data."
     chart = str(options.get("chart") or "run")
+    kind = CHART_TYPES.get(chart) or ChartType(chart, f"{chart} chart", "continuous")
     period = period_of(rows["x"])
     pword = _PERIOD_WORD.get(period or "", "")
     unit = unit_label(options)
@@ -106,7 +109,7 @@ def describe_frame(
     if facet is not None:
         head += f", {facet_title(facet)}"
     n_pts = len(rows)
-    if chart in ("t", "g"):  # one point per event, on the event's date: not a daily series
+    if kind.one_point_per_event:  # on the event's date: not a daily series
         pword, counted = "event", f"{n_pts} points (one per event)"
     else:
         adj = f"{pword}ly " if pword and pword != "day" else ("daily " if pword == "day" else "")
@@ -125,7 +128,7 @@ def describe_frame(
             f"The chart has {len(np.unique(parts))} phases; the current phase began "
             f"{fmt_x(cur['x'].iloc[0], period)} ({len(cur)} points)."
         )
-    sentences.append(_centre_and_limits(cur, chart, options))
+    sentences.append(_centre_and_limits(cur, kind))
     if options.get("freeze") is not None and "baseline" in cur and not cur["baseline"].all():
         nb = int(cur["baseline"].sum())
         sentences.append(
@@ -146,28 +149,24 @@ def describe_frame(
     if improvement in ("increase", "decrease") and "point_type" in cur:
         icon = variation_icon(cur["point_type"].iloc[-1], improvement)
         if icon:
-            sentences.append(
-                f"Latest point: {VARIATION_TEXT[icon][0].lower()}{VARIATION_TEXT[icon][1:]}."
-            )
+            text = VARIATION_ICON_TEXT[icon]
+            sentences.append(f"Latest point: {text[0].lower()}{text[1:]}.")
     target_text = _target(cur, options, facet, summary)
     if target_text:
         sentences.append(target_text)
-    sentences.append(_caveat(rows, cur, chart, pword, since, period))
-    sentences.append(_rare_events(rows, chart, pword))
+    sentences.append(_caveat(kind, pword, since))
+    sentences.append(_rare_events(rows, kind, pword))
     return " ".join(s for s in sentences if s)
 
 
-#: Count-based charts whose rules mislead when most points are zero.
-_COUNT_CHARTS = frozenset({"c", "u", "up", "p", "pp"})
-
-
-def _rare_events(rows: pd.DataFrame, chart: str, pword: str) -> str:
+def _rare_events(rows: pd.DataFrame, kind: ChartType, pword: str) -> str:
     """A warning when most points are zero: runs of zeros below the centre line signal easily
-    and one event looks like a spike (teaching notebook 5 shows why)."""
+    and one event looks like a spike (teaching notebook 5 shows why). Only for the chart types
+    marked ``warn_when_mostly_zero`` (counts, rates, proportions; not the G chart)."""
     y = rows["y"].to_numpy(float)
     y = y[np.isfinite(y)]
     zeros = int((y == 0).sum())
-    if chart not in _COUNT_CHARTS or len(y) < 2 or zeros * 2 <= len(y):
+    if not kind.warn_when_mostly_zero or len(y) < 2 or zeros * 2 <= len(y):
         return ""
     return (
         f"Most points ({zeros} of {len(y)}) are zero: with events this rare, runs of zero "
@@ -176,15 +175,14 @@ def _rare_events(rows: pd.DataFrame, chart: str, pword: str) -> str:
     )
 
 
-def _centre_and_limits(cur: pd.DataFrame, chart: str, options: Mapping[str, Any]) -> str:
+def _centre_and_limits(cur: pd.DataFrame, kind: ChartType) -> str:
     cl = cur["cl"].dropna()
     if cl.empty:
         return "No centre line could be calculated for the current phase."
-    cl_word = "median" if chart == "run" else "mean"
-    text = f"Current centre line ({cl_word}) {fmt_num(cl.iloc[-1])}"
+    text = f"Current centre line ({kind.centre_word}) {fmt_num(cl.iloc[-1])}"
     lcl = cur["lcl"] if "lcl" in cur else pd.Series(np.nan, index=cur.index)
     ucl = cur["ucl"] if "ucl" in cur else pd.Series(np.nan, index=cur.index)
-    if chart == "run" or (lcl.isna().all() and ucl.isna().all()):
+    if not kind.has_limits or (lcl.isna().all() and ucl.isna().all()):
         return text + "; a run chart has no control limits."
     lo, hi = lcl.iloc[-1], ucl.iloc[-1]
     varying = lcl.nunique(dropna=True) > 1 or ucl.nunique(dropna=True) > 1
@@ -270,7 +268,7 @@ def _target(
         if len(vals):
             verdict = assurance_icon(vals.iloc[-1])
     if verdict:
-        text += f" {ASSURANCE_TEXT[verdict]}."
+        text += f" {ASSURANCE_ICON_TEXT[verdict]}."
         if verdict == "inconsistent":
             text += (
                 " The target lies inside the limits, so meeting or missing it in any one period "
@@ -279,14 +277,7 @@ def _target(
     return text
 
 
-def _caveat(
-    rows: pd.DataFrame,
-    cur: pd.DataFrame,
-    chart: str,
-    pword: str,
-    since: str | None,
-    period: str | None,
-) -> str:
+def _caveat(kind: ChartType, pword: str, since: str | None) -> str:
     step = f"{pword}-to-{pword}" if pword else "point-to-point"
     if since is None:
         text = (
@@ -300,6 +291,6 @@ def _caveat(
             f"What it does not mean: a signal shows that the process changed around {since}, "
             "not why; check the change log before crediting (or blaming) any one action."
         )
-    if chart == "run":
+    if not kind.has_limits:
         text += " A run chart cannot show single unusual points, only shifts and trends."
     return text

@@ -40,7 +40,8 @@ MDC_COLOURS: dict[str, str] = {
     "edge": "#231F20",  # near-black outline for contrast
 }
 
-VARIATION_TEXT: dict[str, str] = {
+#: The variation icons' words, by icon key.
+VARIATION_ICON_TEXT: dict[str, str] = {
     "common_cause": "Common cause variation",
     "improvement_high": "Special cause variation: improvement (higher)",
     "improvement_low": "Special cause variation: improvement (lower)",
@@ -49,10 +50,25 @@ VARIATION_TEXT: dict[str, str] = {
     "neutral_high": "Special cause variation: neither improvement nor concern (higher)",
     "neutral_low": "Special cause variation: neither improvement nor concern (lower)",
 }
-ASSURANCE_TEXT: dict[str, str] = {
+#: The assurance icons' words, by icon key.
+ASSURANCE_ICON_TEXT: dict[str, str] = {
     "pass": "Assurance: the process will consistently meet the target",
     "fail": "Assurance: the process will consistently fail the target",
     "inconsistent": "Assurance: the process will hit and miss the target at random",
+}
+#: A point's variation in a report headline, by ``point_type``.
+POINT_TYPE_TEXT: dict[str, str] = {
+    "common_cause": "common cause variation only",
+    "special_cause_improvement": "special cause: improvement",
+    "special_cause_concern": "special cause: concern",
+    "special_cause_neutral_high": "special cause: unusually high",
+    "special_cause_neutral_low": "special cause: unusually low",
+}
+#: The assurance in a report headline, by the summary's ``assurance_type``.
+ASSURANCE_TYPE_TEXT: dict[str, str] = {
+    "consistent_pass": "the target will consistently be met",
+    "consistent_fail": "the target will consistently be missed without a change to the process",
+    "inconsistent": "the target will sometimes be met and sometimes missed",
 }
 
 
@@ -102,7 +118,7 @@ def icon_svg(key: str | None, size: int = 28) -> str:
     if not key:
         return ""
     colour = icon_colour(key)
-    text = VARIATION_TEXT.get(key) or ASSURANCE_TEXT.get(key) or key
+    text = VARIATION_ICON_TEXT.get(key) or ASSURANCE_ICON_TEXT.get(key) or key
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
         f'viewBox="0 0 100 100" role="img" aria-label="{html.escape(text)}">',

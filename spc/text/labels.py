@@ -17,27 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-#: Long names of the chart types accepted by ``spc.qic``.
-CHART_NAMES: dict[str, str] = {
-    "run": "run chart",
-    "i": "I chart (XmR)",
-    "ip": "I' chart (Laney)",
-    "mr": "moving range chart",
-    "xbar": "X-bar chart",
-    "s": "S chart",
-    "t": "T chart (time between events)",
-    "p": "P chart",
-    "pp": "P' chart (Laney)",
-    "c": "C chart",
-    "u": "U chart",
-    "up": "U' chart (Laney)",
-    "g": "G chart (opportunities between events)",
-}
-
-#: Charts whose y is a proportion of ``n``.
-PROPORTION_CHARTS = frozenset({"p", "pp"})
-#: Charts whose y is a count per unit of ``n``.
-RATE_CHARTS = frozenset({"u", "up"})
+from spc.chart_types import CHART_TYPES
 
 
 def humanise(name: object) -> str:
@@ -69,26 +49,22 @@ def unit_label(options: Mapping[str, Any]) -> str:
     """
     if options.get("units"):
         return str(options["units"])
-    chart = str(options.get("chart") or "run")
+    kind = CHART_TYPES.get(str(options.get("chart") or "run"))
     mult = options.get("multiply") or 1
     n_name = humanise(options.get("n"))
-    if chart in PROPORTION_CHARTS:
+    if kind is not None and kind.kind == "proportion":
         if mult == 100:
             return "%"
         if mult == 1:
             return "proportion"
         return f"per {fmt_int(mult)} {n_name or 'cases'}"
-    if chart in RATE_CHARTS:
+    if kind is not None and kind.kind == "rate":
         unit = n_name or "units"
         if mult == 1:
             return f"per {_singular(unit)}"
         return f"per {fmt_int(mult)} {unit}"
-    if chart == "t":
-        return "days between events"
-    if chart == "g":
-        return "opportunities between events"
-    if chart == "c":
-        return "count"
+    if kind is not None and kind.unit:
+        return kind.unit
     if mult not in (1, None):
         return f"x {fmt_int(mult)}"
     return ""
@@ -102,14 +78,8 @@ def measure_label(options: Mapping[str, Any]) -> str:
     if options.get("label"):
         return str(options["label"])
     y = humanise(options.get("y")) or "value"
-    chart = str(options.get("chart") or "run")
-    if chart == "mr":
-        return f"moving range of {y}"
-    if chart == "s":
-        return f"standard deviation of {y}"
-    if chart == "xbar":
-        return f"mean {y}"
-    return y
+    kind = CHART_TYPES.get(str(options.get("chart") or "run"))
+    return kind.y_words.format(y=y) if kind is not None else y
 
 
 def y_axis_label(options: Mapping[str, Any]) -> str:
@@ -128,7 +98,8 @@ def y_axis_label(options: Mapping[str, Any]) -> str:
 def chart_name(options: Mapping[str, Any]) -> str:
     """Long name of the chart type, e.g. ``"U chart"``."""
     chart = str(options.get("chart") or "run")
-    return CHART_NAMES.get(chart, f"{chart} chart")
+    kind = CHART_TYPES.get(chart)
+    return kind.title if kind is not None else f"{chart} chart"
 
 
 def fmt_num(value: float | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from spc.data.chart_settings import ChartSettings, as_chart_settings
-from spc.report import (
+from spc.report.content import (
     DEFAULT_RULES,
     MeasureSection,
     TeamReport,
@@ -144,7 +144,7 @@ def data_warnings_html(warnings: Sequence[str]) -> str:
 
 def grid_html(summary: pd.DataFrame) -> str:
     """Team x measure grid of latest value with variation and assurance icons (escaped)."""
-    from spc.tables import summary_grid_html
+    from spc.report.grid import summary_grid_html
 
     return f'{_STYLE}<div class="spc-report">{summary_grid_html(summary)}</div>'
 
@@ -163,8 +163,8 @@ def show_overview(
     ``targets`` (by measure id) and each team's chart ``settings`` are applied as in the team
     reports, so the grid, the small multiples and the reports agree."""
     from spc.data.catalogue import get_measure
-    from spc.labels import humanise
     from spc.plotting import funnel, plot_facets
+    from spc.text.labels import humanise
 
     settings = as_chart_settings(settings)
     charts = team_charts(data, measures, rules, targets, settings)  # computed once, shown twice

@@ -1,6 +1,6 @@
 """What a team report and the collaborative overview say, as data (no drawing here).
 
-The notebooks in ``notebooks/`` call these functions and ``spc.report_display`` to show the
+The notebooks in ``notebooks/`` call these functions and ``spc.report.display`` to show the
 result, so the notebooks stay thin and everything here is tested. The batch renderer
 (``safety-spc render``) uses the same functions for ``summary.csv`` and the index page, so the
 numbers in every output agree.
@@ -29,24 +29,12 @@ from spc.engine.measure_chart import chart_measure
 from spc.engine.result import QICResult
 from spc.engine.rules import RULES
 from spc.errors import SPCError, SPCWarning
-from spc.labels import fmt_num
+from spc.text.icons import ASSURANCE_TYPE_TEXT, POINT_TYPE_TEXT
+from spc.text.labels import fmt_num
 
 DEFAULT_RULES = "anhoej"
 #: A measure needs at least this many points in a team's series to be charted.
 MIN_POINTS = 2
-
-VARIATION_TEXT = {
-    "common_cause": "common cause variation only",
-    "special_cause_improvement": "special cause: improvement",
-    "special_cause_concern": "special cause: concern",
-    "special_cause_neutral_high": "special cause: unusually high",
-    "special_cause_neutral_low": "special cause: unusually low",
-}
-ASSURANCE_TEXT = {
-    "consistent_pass": "the target will consistently be met",
-    "consistent_fail": "the target will consistently be missed without a change to the process",
-    "inconsistent": "the target will sometimes be met and sometimes missed",
-}
 
 
 def data_files(
@@ -184,16 +172,16 @@ def headline(title: str, unit: str, latest: Mapping[str, Any]) -> str:
     when = pd.Timestamp(latest["period"]).strftime("%b %Y")
     text = (
         f"{title}: {fmt_num(latest['value'])} {unit} in {when}; centre line "
-        f"{fmt_num(latest['centre'])}; {VARIATION_TEXT.get(latest['point_type'], '')}"
+        f"{fmt_num(latest['centre'])}; {POINT_TYPE_TEXT.get(latest['point_type'], '')}"
     )
     if latest.get("assurance"):
         text += f"; against the target of {fmt_num(latest['target'])}, "
-        text += ASSURANCE_TEXT[latest["assurance"]]
+        text += ASSURANCE_TYPE_TEXT[latest["assurance"]]
     return text + "."
 
 
 def _one_caption(res: QICResult) -> str:
-    from spc.describe import describe
+    from spc.text.describe import describe
 
     caption = describe(res)
     if isinstance(caption, Mapping):
