@@ -16,7 +16,7 @@ from spc.engine.pipeline import qic
 from spc.engine.result import QICResult, mdc_icons, summarise
 from spc.engine.rules import RULES, RuleOptions
 from spc.errors import SPCError, SPCWarning
-from spc.explore import explore
+from spc.interactive import explore
 from spc.plotting import funnel, plot, plot_facets, save
 from spc.text.describe import describe
 

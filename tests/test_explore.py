@@ -1,4 +1,4 @@
-"""spc.explore: the pure functions, and the widgets driven programmatically."""
+"""spc.interactive (the explorer): the pure functions, and the widgets driven programmatically."""
 
 import json
 
@@ -8,7 +8,7 @@ import pytest
 import spc
 import spc.data.examples
 from spc.errors import SPCError
-from spc.explore import (
+from spc.interactive import (
     CHANGES_COLUMNS,
     ExploreSettings,
     changes_frame,

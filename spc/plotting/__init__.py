@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["draw_icon", "funnel", "plot", "plot_facets", "save"]
+__all__ = ["close", "draw_icon", "funnel", "plot", "plot_facets", "save"]
 
 
 def plot(res: Any, ax: Axes | None = None, **options: Any) -> Axes:
@@ -30,8 +30,8 @@ def plot(res: Any, ax: Axes | None = None, **options: Any) -> Axes:
 
 
 def plot_facets(res: Any, ncols: int | None = None, sharey: bool = False, **options: Any) -> Figure:
-    """Small multiples, one panel per facet, shared legend (see ``_chart.plot_facets``)."""
-    from spc.plotting._chart import plot_facets as _pf
+    """Small multiples, one panel per facet, shared legend (see ``_facets.plot_facets``)."""
+    from spc.plotting._facets import plot_facets as _pf
 
     return _pf(res, ncols=ncols, sharey=sharey, **options)
 
@@ -102,3 +102,10 @@ def save(
         fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata or None)
     if close:
         plt.close(fig)
+
+
+def close(obj: Axes | Figure) -> None:
+    """Close the figure of ``obj`` (a Figure or Axes), e.g. once a notebook has displayed it."""
+    import matplotlib.pyplot as plt
+
+    plt.close(obj if hasattr(obj, "savefig") else obj.figure)

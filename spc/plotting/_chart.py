@@ -1,4 +1,4 @@
-"""Single SPC charts and small multiples, drawn only from the result frame.
+"""Single SPC charts, drawn only from the result frame (small multiples: ``_facets``).
 
 Artists carry a ``gid`` naming their role so tests (and users) can find them:
 ``data`` (the data line, one per phase), ``cl``, ``lcl``, ``ucl``, ``lcl_95``, ``ucl_95``,
@@ -14,17 +14,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
+from spc.chart_types import CHART_TYPES
 from spc.engine.mdc import latest_assurance, variation_icon
 from spc.engine.rules import rule_columns
 from spc.errors import SPCError
+from spc.plotting._axes import annotate, set_date_ticks, step_xy, x_numeric, y_axis
 from spc.plotting._icons import add_icons
 from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, STYLE_RC
 from spc.text.labels import (
@@ -45,77 +44,6 @@ _COLOUR_LABEL = {
     "concern": "Concern",
     "neutral": "Special cause",
 }
-
-
-# --------------------------------------------------------------------------- x handling
-def x_numeric(rows: pd.DataFrame) -> tuple[np.ndarray, str]:
-    """Numeric x positions for the rows of one facet and the kind: ``date``, ``number`` or
-    ``category`` (categories are placed at ``xx`` = 1, 2, ...)."""
-    x = rows["x"]
-    if pd.api.types.is_datetime64_any_dtype(x):
-        if getattr(x.dt, "tz", None) is not None:
-            x = x.dt.tz_localize(None)
-        return mdates.date2num(x.to_numpy()), "date"
-    if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
-        return x.to_numpy(dtype=float), "number"
-    pos = rows["xx"].to_numpy(dtype=float) if "xx" in rows else np.arange(1.0, len(rows) + 1)
-    return pos, "category"
-
-
-def _step_xy(xs: np.ndarray, vals: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
-    """Step coordinates: each point owns ``[left, right]`` reaching halfway to its neighbours and
-    0.4 of a spacing beyond the ends of the phase (so phases are separated by a gap)."""
-    m = len(xs)
-    if m == 1:
-        left, right = xs - 0.4 * spacing, xs + 0.4 * spacing
-    else:
-        mids = (xs[:-1] + xs[1:]) / 2
-        left = np.r_[xs[0] - 0.4 * (xs[1] - xs[0]), mids]
-        right = np.r_[mids, xs[-1] + 0.4 * (xs[-1] - xs[-2])]
-    return np.column_stack([left, right]).ravel(), np.repeat(vals, 2)
-
-
-def _set_date_ticks(ax: Axes, xs: np.ndarray, period: str | None, compact: bool) -> None:
-    """Readable date ticks for weekly, monthly, quarterly and yearly data."""
-    max_ticks = 4 if compact else 10
-    span_days = float(np.nanmax(xs) - np.nanmin(xs)) if len(xs) else 0.0
-    if period == "month":
-        months = max(span_days / 30.4, 1)
-        step = next((s for s in (1, 2, 3, 4, 6, 12, 24) if months / s <= max_ticks), 36)
-        if step >= 12:
-            loc = mdates.YearLocator(step // 12)
-        else:
-            loc = mdates.MonthLocator(bymonth=range(1, 13, step))
-        fmt: ticker.Formatter = mdates.ConciseDateFormatter(loc, show_offset=False)
-    elif period == "quarter":
-        quarters = max(span_days / 91.3, 1)
-        step = next((s for s in (1, 2, 4, 8) if quarters / s <= max_ticks), 12)
-        if step >= 4:
-            loc = mdates.YearLocator(step // 4)
-        else:
-            loc = mdates.MonthLocator(bymonth=range(1, 13, 3 * step))
-
-        def _q(v: float, _pos: int | None = None) -> str:
-            d = mdates.num2date(v)
-            return f"Q{(d.month - 1) // 3 + 1}\n{d.year}"
-
-        fmt = ticker.FuncFormatter(_q)
-    elif span_days > 120:
-        # Days or weeks over many months (e.g. the event dates of a T chart): month or year
-        # ticks as for monthly data, so compact panels do not crowd.
-        months = span_days / 30.4
-        step = next((s for s in (1, 2, 3, 4, 6, 12, 24) if months / s <= max_ticks), 36)
-        loc = (
-            mdates.YearLocator(step // 12)
-            if step >= 12
-            else mdates.MonthLocator(bymonth=range(1, 13, step))
-        )
-        fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
-    else:
-        loc = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
-        fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
-    ax.xaxis.set_major_locator(loc)
-    ax.xaxis.set_major_formatter(fmt)
 
 
 # --------------------------------------------------------------------------- point categories
@@ -241,13 +169,13 @@ def plot(
         )
         # y given: matplotlib would otherwise lift the title above the icon insets, off the
         # figure; the icons sit at the right and the title at the left, so they never meet.
-        ax.set_title(title if title is not None else _default_title(options, key), y=1.0, pad=8)
+        ax.set_title(title if title is not None else default_title(options, key), y=1.0, pad=8)
         ax.set_ylabel(ylab if ylab is not None else y_axis_label(options))
         ax.set_xlabel(xlab if xlab is not None else _x_label(rows, options))
         caption_text = _caption_text(ax, res, key) if caption else ""
         legend_rows = 0
         if legend and handles:
-            labels = [_short(label) for label in handles]
+            labels = [short_label(label) for label in handles]
             hs = list(handles.values())
             if own:
                 ncol = 2 if max(map(len, labels)) > 38 else min(4, len(labels))
@@ -280,11 +208,11 @@ def plot(
 # every text twice per save (3-5x the drawing time of the chart itself); these margins fit
 # the house style: tick labels of up to 6 characters, a one-line title and the MDC icons.
 _LEFT_IN, _RIGHT_IN, _TOP_IN, _AXIS_BOTTOM_IN = 0.85, 0.25, 0.62, 0.62
-_LEGEND_ROW_IN, _CAPTION_LINE_IN = 0.19, 0.125
+LEGEND_ROW_IN, _CAPTION_LINE_IN = 0.19, 0.125
 _LABEL_MAX = 58
 
 
-def _short(label: str) -> str:
+def short_label(label: str) -> str:
     """Legend labels at most ``_LABEL_MAX`` characters (long change notes are cut)."""
     return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1].rstrip() + "\u2026"
 
@@ -292,7 +220,7 @@ def _short(label: str) -> str:
 def _fixed_layout(ax: Axes, legend_rows: int, caption_text: str) -> None:
     fig = ax.figure
     width, height = fig.get_size_inches()
-    bottom = _AXIS_BOTTOM_IN + legend_rows * _LEGEND_ROW_IN + (0.08 if legend_rows else 0.0)
+    bottom = _AXIS_BOTTOM_IN + legend_rows * LEGEND_ROW_IN + (0.08 if legend_rows else 0.0)
     if caption_text:
         bottom += _CAPTION_LINE_IN * (caption_text.count("\n") + 1) + 0.08
     bottom = min(bottom, 0.6 * height)  # a very long legend must not squash the chart away
@@ -315,7 +243,7 @@ def _caption_text(ax: Axes, res: Any, key: object) -> str:
     return textwrap.fill(text, int(ax.figure.get_size_inches()[0] * 15))
 
 
-def _default_title(options: Mapping[str, Any], key: object) -> str:
+def default_title(options: Mapping[str, Any], key: object) -> str:
     what = measure_label(options)
     what = what[:1].upper() + what[1:]
     unit = unit_label(options)
@@ -329,7 +257,8 @@ def _default_title(options: Mapping[str, Any], key: object) -> str:
 
 def _x_label(rows: pd.DataFrame, options: Mapping[str, Any]) -> str:
     period = period_of(rows["x"])
-    if period == "day" and options.get("chart") in ("t", "g"):
+    kind = CHART_TYPES.get(str(options.get("chart")))
+    if period == "day" and kind is not None and kind.one_point_per_event:
         return "Date of event"
     if period:
         return period.capitalize() + ("" if period == "day" else " (start)")
@@ -390,7 +319,7 @@ def draw_chart(
                 base_mask = np.arange(len(b)) <= last_b
         for role, colour, ls, width, label in line_roles:
             vals = rows.loc[sel, role].to_numpy(float)
-            sx, sy = _step_xy(pxs, vals, spacing)
+            sx, sy = step_xy(pxs, vals, spacing)
             bm = np.repeat(base_mask, 2)
             ext = ~bm
             # Frozen limits: solid over the baseline, dashed where they are extended.
@@ -452,7 +381,7 @@ def draw_chart(
 
     if kind == "date":
         ax.xaxis_date()
-        _set_date_ticks(ax, xs, period_of(rows["x"]), compact)
+        set_date_ticks(ax, xs, period_of(rows["x"]), compact)
     elif kind == "category":
         labels = rows["x"].astype(str).tolist()
         step = max(1, math.ceil(len(labels) / (6 if compact else 20)))
@@ -465,14 +394,14 @@ def draw_chart(
     pad = 0.6 * spacing
     if len(xs):
         ax.set_xlim(np.nanmin(xs) - pad, np.nanmax(xs) + pad)
-    off_scale = _y_axis(ax, rows, options, compact)
+    off_scale = y_axis(ax, rows, options, compact)
     if off_scale is not None and not compact:
         # said in the legend, where it cannot collide with annotation markers or points
         limits = "Control limits (3 sigma)"
         note = f"Control limits (3 sigma; upper up to {fmt_num(off_scale)}, off scale)"
         handles = {(note if k == limits else k): h for k, h in handles.items()}
     if annotations is not None:
-        handles.update(_annotate(ax, rows, options, annotations, kind, compact))
+        handles.update(annotate(ax, rows, options, annotations, kind, compact))
     if icons:
         _icons(ax, rows, options, facet, compact)
     return handles
@@ -484,140 +413,6 @@ def _point_label(cat: str, col: str) -> str:
     if cat == "excluded":
         return "Excluded from calculations"
     return f"{_COLOUR_LABEL[col]}: {_SIGNAL_LABEL[cat]}"
-
-
-#: An upper limit this many times above everything else is drawn off the scale (labelled).
-OFF_SCALE_FACTOR = 2.5
-
-
-def _y_axis(
-    ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any], compact: bool = False
-) -> float | None:
-    """Y range (no negative space for quantities that cannot be negative) and tick format;
-    returns the upper limit when it is drawn off the scale, else None."""
-    vals = pd.concat([rows[c] for c in ("y", "cl", "lcl", "ucl", "target") if c in rows])
-    vals = vals[np.isfinite(vals.to_numpy(float))]
-    if len(vals) and vals.min() >= 0:
-        lo, hi = ax.get_ylim()
-        if lo < 0:
-            # rates, counts and proportions cannot be negative: do not show negative space
-            ax.set_ylim(0, hi)
-    off_scale = _upper_limit_off_scale(ax, rows, compact)
-    if unit_label(options) == "%":
-        ax.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=100, decimals=None))
-    else:
-        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _p: f"{v:,.4g}"))
-    return off_scale
-
-
-def _upper_limit_off_scale(ax: Axes, rows: pd.DataFrame, compact: bool) -> float | None:
-    """With few points (a T chart of rare events, a u chart month with tiny bed days) the upper
-    limit can be many times the data, squashing them into the bottom of the chart. Then the
-    y axis stops above the data; a compact panel writes the limit at its top (a full chart says
-    it in the legend). Returns the highest upper limit when it is off the scale, else None."""
-    if "ucl" not in rows:
-        return None
-    ucl = rows["ucl"].to_numpy(float)
-    others = pd.concat([rows[c] for c in ("y", "cl", "lcl", "target") if c in rows])
-    others = others.to_numpy(float)
-    others = others[np.isfinite(others)]
-    if not np.isfinite(ucl).any() or not len(others) or others.max() <= 0:
-        return None
-    top = others.max()
-    highest = float(np.nanmax(ucl))
-    if highest <= OFF_SCALE_FACTOR * top:
-        return None
-    lo, _hi = ax.get_ylim()
-    ax.set_ylim(lo, 1.3 * top)
-    if compact:
-        ax.text(
-            0.99,
-            0.98,
-            f"\u2191 upper limit {fmt_num(highest)}",
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            fontsize=6,
-            color=COLOURS["limit"],
-            gid="ucl_off_scale",
-        )
-    return highest
-
-
-def _annotation_rows(
-    ann: Any, rows: pd.DataFrame, options: Mapping[str, Any]
-) -> list[tuple[Any, str]]:
-    if isinstance(ann, pd.DataFrame):
-        frame = ann
-        for col in options.get("facet") or []:
-            if col in frame.columns and col in rows.columns:
-                frame = frame[frame[col] == rows[col].iloc[0]]
-        xcol = next(
-            (c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])),
-            "x" if "x" in frame.columns else frame.columns[0],
-        )
-        facets = set(options.get("facet") or [])
-        tcol = next(
-            (
-                c
-                for c in frame.columns
-                if c != xcol
-                and c not in facets
-                and not pd.api.types.is_numeric_dtype(frame[c])
-                and not pd.api.types.is_datetime64_any_dtype(frame[c])
-            ),
-            None,
-        )
-        if tcol is None:
-            raise SPCError("annotations need a text column (e.g. 'change') next to the x column")
-        return list(zip(frame[xcol], frame[tcol].astype(str), strict=True))
-    return [(x, str(t)) for x, t in ann]
-
-
-def _annotate(
-    ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any], ann: Any, kind: str, compact: bool
-) -> dict[str, Any]:
-    """Numbered markers at the top of the plot, with the texts in the legend."""
-    items = _annotation_rows(ann, rows, options)
-    if kind == "date":
-        items = sorted(((pd.Timestamp(x), t) for x, t in items), key=lambda it: it[0])
-    handles: dict[str, Any] = {}
-    if not items:
-        return handles
-    lo, hi = ax.get_ylim()
-    ax.set_ylim(lo, hi + 0.12 * (hi - lo))  # headroom so numbers do not sit on the data
-    for i, (x, text) in enumerate(items, start=1):
-        xv = mdates.date2num(x) if kind == "date" else float(x)
-        ax.axvline(
-            xv,
-            color=COLOURS["annotation"],
-            linewidth=0.7,
-            linestyle=":",
-            gid="annotation_line",
-            zorder=1,
-        )
-        ax.annotate(
-            str(i),
-            xy=(xv, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(0, -2),
-            textcoords="offset points",
-            ha="center",
-            va="top",
-            fontsize=6.5 if compact else 7.5,
-            color="white",
-            fontweight="bold",
-            bbox=dict(
-                boxstyle="circle,pad=0.25", facecolor=COLOURS["annotation"], edgecolor="none"
-            ),
-            gid="annotation",
-            zorder=5,
-        )
-        h = Line2D(
-            [], [], linestyle="none", marker=f"${i}$", markersize=6.5, color=COLOURS["annotation"]
-        )
-        handles[f"{i}. {text}"] = h
-    return handles
 
 
 def _icons(
@@ -635,128 +430,3 @@ def _icons(
         keys.append(assurance)
     if keys:
         add_icons(ax, keys, size=0.26 if compact else 0.42)
-
-
-# --------------------------------------------------------------------------- small multiples
-def _grid_shape(n: int, ncols: int | None) -> tuple[int, int]:
-    if ncols is None:
-        ncols = n if n <= 3 else 4 if n <= 16 else min(8, math.ceil(math.sqrt(n * 1.6)))
-    ncols = max(1, min(ncols, n))
-    return math.ceil(n / ncols), ncols
-
-
-def plot_facets(
-    res: Any,
-    ncols: int | None = None,
-    sharey: bool = False,
-    *,
-    title: str | None = None,
-    ylab: str | None = None,
-    units: str | None = None,
-    annotations: Any = None,
-    icons: bool = True,
-    centre_labels: bool | None = None,
-    panel_size: tuple[float, float] | None = None,
-) -> Figure:
-    """Small multiples: one panel per facet (ward/team) with a shared legend; returns the Figure.
-
-    ``ncols`` defaults to 4 up to 16 panels, then about sqrt(1.6 n) (8 at 40 wards).
-    ``sharey=True`` puts every panel on one y scale (for comparing levels, not just patterns).
-    Panel size defaults to 2.6 x 1.9 inches (2.0 x 1.5 above 16 panels).
-
-    >>> fig = spc.plot_facets(res, ncols=4)     # doctest: +SKIP
-    """
-    groups = split_facets(res.data, res.options)
-    options = dict(res.options)
-    if units is not None:
-        options["units"] = units
-    n = len(groups)
-    nrows, ncols = _grid_shape(n, ncols)
-    big = n > 16
-    pw, ph = panel_size or ((2.0, 1.5) if big else (2.6, 1.9))
-    if centre_labels is None:
-        centre_labels = not big
-    import matplotlib.pyplot as plt
-
-    with mpl.rc_context(
-        {
-            **STYLE_RC,
-            "axes.titlesize": 7.5 if big else 8.5,
-            "xtick.labelsize": 6 if big else 7,
-            "ytick.labelsize": 6 if big else 7,
-        }
-    ):
-        ncol_legend = 4 if not big else 6
-        legend_rows = 2  # at most 8 (12) labels: point categories, lines, annotations
-        bottom_in = 0.45 + legend_rows * _LEGEND_ROW_IN
-        top_in, left_in, right_in = 0.85, 0.75, 0.15  # suptitle, then panel titles + icons
-        width, height = pw * ncols, ph * nrows + top_in + bottom_in
-        # Fixed margins, not a layout engine: measuring every panel's texts costs seconds.
-        fig, axes = plt.subplots(
-            nrows,
-            ncols,
-            figsize=(width, height),
-            sharey=sharey,
-            squeeze=False,
-            gridspec_kw={
-                "left": left_in / width,
-                "right": 1 - right_in / width,
-                "top": 1 - top_in / height,
-                "bottom": bottom_in / height,
-                "wspace": 0.28 if not sharey else 0.12,
-                "hspace": 0.45,
-            },
-        )
-        handles: dict[str, Any] = {}
-        flat = axes.ravel()
-        xmin, xmax = np.inf, -np.inf
-        for ax, (key, rows) in zip(flat, groups, strict=False):
-            handles.update(
-                draw_chart(
-                    ax,
-                    rows,
-                    options,
-                    facet=key,
-                    centre_labels=centre_labels,
-                    annotations=annotations,
-                    icons=icons,
-                    compact=True,
-                )
-            )
-            ax.set_title(facet_title(key), loc="left")
-            lo, hi = ax.get_xlim()
-            xmin, xmax = min(xmin, lo), max(xmax, hi)
-        for ax in flat[n:]:
-            ax.remove()
-        kinds = {x_numeric(rows)[1] for _, rows in groups}
-        if kinds == {"date"}:
-            # one calendar for every panel: same limits, same ticks
-            period = period_of(res.data["x"])
-            for i, ax in enumerate(flat[:n]):
-                ax.set_xlim(xmin, xmax)
-                _set_date_ticks(ax, np.array([xmin, xmax]), period, compact=True)
-                # tick labels only where no panel sits below (bottom row or above a gap)
-                if i + ncols < n:
-                    ax.tick_params(labelbottom=False)
-        fig.supylabel(
-            ylab if ylab is not None else y_axis_label(options), fontsize=9, x=0.12 / width
-        )
-        fig.suptitle(
-            title if title is not None else _default_title(options, None),
-            x=0.01,
-            y=1 - 0.12 / height,
-            ha="left",
-            va="top",
-            fontsize=11,
-            fontweight="bold",
-        )
-        if handles:
-            labels = [_short(label) for label in handles]
-            fig.legend(
-                list(handles.values()),
-                labels,
-                loc="lower center",
-                ncol=min(ncol_legend, len(handles)),
-                bbox_to_anchor=(0.5, 0.02 / height),
-            )
-    return fig

@@ -123,7 +123,7 @@ def show_team_report(report: TeamReport, interactive: bool = False) -> None:
         _show_figure(ax.figure, f"{section.title}. {section.caption}")
         _html(caption)
         if interactive:
-            from spc.explore import explore
+            from spc.interactive import explore
 
             _display(explore(section.result))
     _html(data_warnings_html(report.data_warnings))

@@ -1,0 +1,104 @@
+"""The explorer without widgets: the same chart, caption and summary as plain output, for
+headless runs (papermill, HTML export) where widgets would be blank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from spc.interactive.state import ExploreOutcome, compute, default_settings, draw, load_data
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.figure import Figure
+
+__all__ = ["SUMMARY_COLUMNS", "StaticView", "show_static", "static_view", "summary_table"]
+
+
+@dataclass
+class StaticView:
+    """What the headless notebook shows: the figure, caption, summary and notes."""
+
+    outcome: ExploreOutcome
+    figure: Figure | None
+    summary: pd.DataFrame | None
+
+
+SUMMARY_COLUMNS = (
+    "part",
+    "n",
+    "cl",
+    "a_lcl",
+    "a_ucl",
+    "longest_run",
+    "longest_run_max",
+    "n_crossings",
+    "n_crossings_min",
+    "common_cause",
+    "special_cause_improvement",
+    "special_cause_concern",
+    "variation_type",
+    "assurance_type",
+)
+
+
+def summary_table(outcome: ExploreOutcome) -> pd.DataFrame | None:
+    """The result's summary with the columns a fellow reads (one row per phase)."""
+    if outcome.result is None:
+        return None
+    s = outcome.result.summary()
+    return s[[c for c in SUMMARY_COLUMNS if c in s.columns]]
+
+
+def static_view(
+    data: pd.DataFrame | None = None,
+    team: str | None = None,
+    measure: str | None = None,
+    **settings: Any,
+) -> StaticView:
+    """Compute and draw the chart the explorer would show, without widgets."""
+    data = load_data(data)
+    s = default_settings(data, team, measure, **settings)
+    outcome = compute(data, s)
+    fig = draw(outcome) if outcome.ok else None
+    return StaticView(outcome, fig, summary_table(outcome))
+
+
+def show_static(
+    data: pd.DataFrame | None = None,
+    team: str | None = None,
+    measure: str | None = None,
+    **settings: Any,
+) -> StaticView:
+    """Display the chart as a plain image with its caption and summary (for papermill/HTML).
+
+    Plain matplotlib image output and Markdown, no widget state, so an exported HTML page has
+    real images that work offline.
+    """
+    from IPython.display import Markdown, display
+
+    from spc.plotting import close
+
+    view = static_view(data, team, measure, **settings)
+    o = view.outcome
+    if view.figure is not None:
+        display(view.figure)
+        close(view.figure)  # displayed once; stops the inline backend showing it again
+    display(Markdown(_notes_markdown(o)))
+    if view.summary is not None:
+        display(view.summary)
+    return view
+
+
+def _notes_markdown(o: ExploreOutcome) -> str:
+    parts = []
+    if o.error:
+        parts.append(f"**This chart cannot be drawn:** {o.error}")
+    if o.caption:
+        parts.append(o.caption)
+    if o.note:
+        parts.append(f"**Note on the chart type:** {o.note}")
+    for w in o.warnings:
+        parts.append(f"*{w}*")
+    return "\n\n".join(parts)
