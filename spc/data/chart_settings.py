@@ -55,6 +55,22 @@ class MeasureChoice:
         """True when nothing differs from the defaults."""
         return self.baseline is None and not self.exclude and self.target is None
 
+    def qic_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`spc.qic` that apply this choice to one team's chart:
+        ``freeze``, ``exclude`` and ``target``, each only when chosen.
+
+        >>> MeasureChoice(baseline=12, target=5.5).qic_kwargs()
+        {'freeze': 12, 'target': 5.5}
+        """
+        out: dict[str, Any] = {}
+        if self.baseline is not None:
+            out["freeze"] = self.baseline
+        if self.exclude:
+            out["exclude"] = list(self.exclude)
+        if self.target is not None:
+            out["target"] = self.target
+        return out
+
     def as_json(self) -> dict[str, Any]:
         """The entry as written to the file (empty fields left out)."""
         out: dict[str, Any] = {}
@@ -98,20 +114,20 @@ class ChartSettings:
             ]
             raise SPCError("\n".join(lines))
 
-    def qic_overrides(
+    def qic_kwargs(
         self,
         measure: str,
         spans: Mapping[str, tuple[pd.Timestamp, pd.Timestamp]],
         faceted: bool,
         base_target: float | None,
     ) -> dict[str, Any]:
-        """Keyword arguments for :func:`spc.qic` that apply the choices for ``measure``.
+        """Keyword arguments for :func:`spc.qic` that apply the teams' choices for ``measure``.
 
         ``spans`` gives each team in the chart its first and last x; exclusions outside that
         span (e.g. before a report's period) are left out, as they concern no point shown.
         With ``faceted`` the values are dicts by team (as :func:`spc.qic` takes them per
-        facet), otherwise plain values for the one team. ``base_target`` is the target of
-        teams without a choice (the catalogue's or an override).
+        facet), otherwise :meth:`MeasureChoice.qic_kwargs` of the one team. ``base_target``
+        is the target of teams without a choice (the catalogue's or an override).
         """
         teams = list(spans)
         chosen = {}
@@ -126,15 +142,7 @@ class ChartSettings:
         out: dict[str, Any] = {}
         if not faceted:
             c = chosen.get(teams[0]) if teams else None
-            if c is None:
-                return {}
-            if c.baseline is not None:
-                out["freeze"] = c.baseline
-            if c.exclude:
-                out["exclude"] = list(c.exclude)
-            if c.target is not None:
-                out["target"] = c.target
-            return out
+            return {} if c is None else c.qic_kwargs()
         freeze = {t: c.baseline for t, c in chosen.items() if c.baseline is not None}
         exclude = {t: list(c.exclude) for t, c in chosen.items() if c.exclude}
         if freeze:

@@ -155,7 +155,7 @@ def chart_measure(
         # collaborative-wide target, but not over explicit keyword overrides of the caller.
         spans = {str(t): (g.min(), g.max()) for t, g in rows.groupby("team", sort=False)["period"]}
         base = kwargs.get("target")
-        chosen = settings.qic_overrides(
+        chosen = settings.qic_kwargs(
             measure_id,
             spans,
             faceted=kwargs.get("facet") is not None,

@@ -7,13 +7,13 @@ explorer is what the reports show.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from spc._files import write_atomic
-from spc.data.chart_settings import MeasureChoice
 from spc.data.chart_settings import write_chart_settings as _write_chart_settings
 from spc.interactive.state import (
     CHANGES_COLUMNS,
@@ -84,7 +84,7 @@ def write_changes(settings: ExploreSettings, path: str | os.PathLike[str]) -> Pa
 
 def write_settings(settings: ExploreSettings, path: str | os.PathLike[str]) -> Path:
     """Write (or update) this team and measure's baseline, exclusions and target in a chart
-    settings file (:mod:`spc.chart_settings`), atomically.
+    settings file (:mod:`spc.data.chart_settings`), atomically.
 
     Other teams' and measures' entries already in the file are kept. A target equal to the
     catalogue's is not stored, so a later change to the catalogue still applies; settings with
@@ -98,9 +98,5 @@ def write_settings(settings: ExploreSettings, path: str | os.PathLike[str]) -> P
         and np.isclose(own_target, float(catalogue_target))
     ):
         own_target = None
-    choice = MeasureChoice(
-        baseline=settings.baseline or None,
-        exclude=tuple(sorted(pd.Timestamp(x) for x in settings.exclude)),
-        target=own_target,
-    )
+    choice = replace(settings.choice(), target=own_target)
     return _write_chart_settings(path, settings.team, settings.measure, choice)

@@ -93,6 +93,15 @@ class ExploreSettings:
     improvement: str = "neutral"
     notes: dict[pd.Timestamp, str] = field(default_factory=dict)
 
+    def choice(self) -> MeasureChoice:
+        """The baseline, exclusions and target as a chart settings entry (what the reports
+        apply for this team and measure)."""
+        return MeasureChoice(
+            baseline=self.baseline or None,
+            exclude=tuple(sorted(pd.Timestamp(x) for x in self.exclude)),
+            target=self.target,
+        )
+
 
 def _catalogue_row(measure: str, extra: Any = None) -> pd.Series:
     cat = measures(extra)
@@ -267,7 +276,10 @@ def qic_overrides(settings: ExploreSettings, measure: str | Mapping[str, Any]) -
     """Keyword arguments for :func:`spc.chart_measure` that apply ``settings``.
 
     Phases come only from ``settings.phase_starts`` (``phases=False``), so removing a phase here
-    removes it from the chart. A C chart of a rate measure charts the monthly counts.
+    removes it from the chart. The baseline and exclusions go through the same
+    :meth:`~spc.data.chart_settings.MeasureChoice.qic_kwargs` as a saved chart settings file;
+    the target is always passed, so a blank target means no target (not the catalogue's). A C
+    chart of a rate measure charts the monthly counts.
 
     >>> s = ExploreSettings(team="W1", measure="falls_per_1000_obd", chart="c", baseline=12)
     >>> kw = qic_overrides(s, "falls_per_1000_obd")
@@ -282,9 +294,10 @@ def qic_overrides(settings: ExploreSettings, measure: str | Mapping[str, Any]) -
         "improvement": settings.improvement,
         "target": settings.target,
         "part": sorted(settings.phase_starts) or None,
-        "freeze": settings.baseline or None,
-        "exclude": sorted(settings.exclude) or None,
+        "freeze": None,
+        "exclude": None,
     }
+    kwargs.update(settings.choice().qic_kwargs())
     counts = CHART_TYPES.get(settings.chart)
     if (
         counts
