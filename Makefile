@@ -37,7 +37,7 @@ lint: $(STAMP)
 
 # Teaching notebooks and the explorer executed headless and exported to docs/html/.
 docs: $(STAMP)
-	$(BIN)/python -m spc.notebook_docs
+	$(BIN)/python -m spc.render.notebook_docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

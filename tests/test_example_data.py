@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import spc
+import spc._resources
 import spc.data.examples
 from spc.errors import SPCError
 
@@ -137,7 +138,7 @@ def test_load_example_single_file_and_errors():
 
 def test_example_dir_not_found_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv(spc.data.examples.EXAMPLE_ENV, str(tmp_path))
-    monkeypatch.setattr(spc.data.examples, "__file__", str(tmp_path / "site" / "spc" / "io.py"))
+    monkeypatch.setattr(spc._resources, "_package_dir", lambda: tmp_path / "site" / "spc")
     with pytest.raises(SPCError, match=r"example data folder data/example was not found"):
         spc.load_example()
 

@@ -77,7 +77,7 @@ def test_notebook_executes_headless_with_images(path, tmp_path):
 
 
 def test_notebook_docs_collapses_answers():
-    from spc.notebook_docs import collapse_answers, notebook_paths
+    from spc.render.notebook_docs import collapse_answers, notebook_paths
 
     assert notebook_paths(REPO) == NOTEBOOKS
     nb = collapse_answers(nbformat.read(TEACHING[0], as_version=4))

@@ -1,7 +1,9 @@
-"""The ``safety-spc`` command line.
+"""The ``safety-spc`` command line (also ``python -m spc.cli``).
 
-Each group of subcommands lives next to the code it drives and registers itself here through a
-``register(subparsers)`` function, so this module stays a thin dispatcher.
+One module per group of commands, each with a ``register(subparsers)`` function: ``data``
+(``template``, ``validate``, ``measures``), ``render`` (``render``, and ``demo`` through
+``register_demo``) and ``notebooks``.
+This module only dispatches.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from spc._version import __version__
-from spc.cli.data import register as _register_data
+from spc.cli.data import register as register_data
+from spc.cli.notebooks import register as register_notebooks
+from spc.cli.render import register as register_render
+from spc.cli.render import register_demo
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,34 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"safety-spc {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _register_demo(subparsers)
-    _register_data(subparsers)
-    _register_render(subparsers)
+    register_demo(subparsers)
+    register_data(subparsers)  # template, validate, measures
+    register_render(subparsers)
+    register_notebooks(subparsers)
     return parser
-
-
-def _register_demo(subparsers: argparse._SubParsersAction) -> None:
-    demo = subparsers.add_parser(
-        "demo", help="render the synthetic example collaborative's reports into reports/"
-    )
-    demo.add_argument("--out", default="reports", help="output folder (default reports)")
-    demo.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    demo.set_defaults(func=_run_demo)
-
-
-def _run_demo(args: argparse.Namespace) -> int:
-    from spc.render.collaborative import print_table, render_collaborative
-
-    print("Rendering the synthetic example collaborative (12 wards, 36 months)...")
-    result = render_collaborative(None, args.out, workers=args.workers)
-    print_table(result)
-    return result.exit_code
-
-
-def _register_render(subparsers: argparse._SubParsersAction) -> None:
-    from spc.render.collaborative import register
-
-    register(subparsers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spc._resources import resource_candidates
 from spc.data.tidy import load
 from spc.errors import SPCError
 
@@ -31,21 +32,22 @@ EXAMPLE_FILES = (
 
 
 def example_dir() -> Path:
-    """Folder of the synthetic example collaborative (``data/example`` in the repository).
+    """Folder of the synthetic example collaborative.
 
-    Found next to the package source, or from the ``SAFETY_SPC_EXAMPLE_DIR`` environment
-    variable; raises :class:`SPCError` when neither exists.
+    ``SAFETY_SPC_EXAMPLE_DIR`` when it is set and holds the example, otherwise the copy that
+    ships with the package (``data/example`` of the repository in a clone or an editable
+    install); raises :class:`SPCError` naming the places looked at when none has it.
     """
     env = os.environ.get(EXAMPLE_ENV)
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[2] / "data" / "example")
+    candidates += resource_candidates("data/example")
     for c in candidates:
         if (c / "README.md").exists():
             return c
     raise SPCError(
         "the example data folder data/example was not found (looked in "
-        f"{', '.join(str(c) for c in candidates)}): it ships with the source repository, not "
-        f"with the installed package; clone the repository or set {EXAMPLE_ENV}"
+        f"{', '.join(str(c) for c in candidates)}); reinstall safety-spc, or set {EXAMPLE_ENV} "
+        "to a folder holding the example files"
     )
 
 

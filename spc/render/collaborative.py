@@ -4,12 +4,13 @@ The driver validates the data once, checks the notebook parameters with
 ``papermill.inspect_notebook`` before anything starts, runs ``notebooks/team_report.ipynb``
 for every team and ``notebooks/collaborative_overview.ipynb`` once (``spc.render.batch``),
 and writes ``index.html`` and ``summary.csv``. Teams whose own rows have data errors still get
-a page saying what is wrong; they are left out of the overview and the summary.
+a page saying what is wrong; they are left out of the overview and the summary. The notebooks
+are the ones that ship with the package (``spc._resources``), so an installed wheel renders
+outside any clone. The command line is ``spc.cli.render``.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import shutil
 import subprocess
@@ -23,21 +24,73 @@ from typing import Any
 import pandas as pd
 
 from spc._files import write_atomic
+from spc._resources import resource_dir
 from spc._version import __version__
 from spc.data.catalogue import get_measure
 from spc.data.chart_settings import ChartSettings, read_chart_settings
+from spc.data.problems import DataValidationError
 from spc.data.tidy import team_names, validate
 from spc.engine.rules import RULES
 from spc.errors import SPCError, SPCWarning
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify
 from spc.report.content import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
+from spc.report.display import grid_html
+
+__all__ = [
+    "FORMATS",
+    "OVERVIEW_NOTEBOOK",
+    "TEAM_NOTEBOOK",
+    "RenderConfig",
+    "RenderResult",
+    "check_parameters",
+    "render_collaborative",
+]
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
+NOTEBOOK_DIR = resource_dir("notebooks")
 TEAM_NOTEBOOK = NOTEBOOK_DIR / "team_report.ipynb"
 OVERVIEW_NOTEBOOK = NOTEBOOK_DIR / "collaborative_overview.ipynb"
 FORMATS = ("html", "ipynb", "pdf")
+OVERVIEW_TASK = "Collaborative overview"
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """Everything one render needs, after the arguments have been checked.
+
+    ``paths``: the data files (change log included); ``teams``: the teams to render;
+    ``settings_files``/``settings``: the chart settings file (if any) and what it holds;
+    ``overview_notebook``: None for team reports only.
+    """
+
+    paths: list[Path]
+    teams: list[str]
+    settings_files: list[Path]
+    settings: ChartSettings
+    out: Path
+    measures: Sequence[str] | None
+    rules: str
+    targets: dict[str, float] | None
+    workers: int
+    formats: Sequence[str]
+    force: bool
+    dask_scheduler: str | None
+    progress: bool
+    team_notebook: Path
+    overview_notebook: Path | None
+    timeout: float
+
+    def parameters(self) -> dict[str, Any]:
+        """The notebook parameters every report shares."""
+        return {
+            "data_paths": [str(p) for p in self.paths],
+            "measures": list(self.measures or []),
+            "rules": self.rules,
+            "change_log": "",
+            "targets": dict(self.targets or {}),
+            "chart_settings": str(self.settings_files[0]) if self.settings_files else "",
+        }
 
 
 @dataclass
@@ -164,26 +217,26 @@ def render_collaborative(
         if workers > 1 and not dask_scheduler
         else None
     )
+    config = RenderConfig(
+        paths=paths,
+        teams=all_teams,
+        settings_files=settings_files,
+        settings=settings,
+        out=out,
+        measures=measures,
+        rules=rules,
+        targets=targets,
+        workers=workers,
+        formats=formats,
+        force=force,
+        dask_scheduler=dask_scheduler,
+        progress=progress,
+        team_notebook=team_notebook,
+        overview_notebook=overview_notebook if overview else None,
+        timeout=timeout,
+    )
     try:
-        return _render(
-            paths,
-            all_teams,
-            settings_files,
-            settings,
-            out,
-            measures,
-            rules,
-            targets,
-            workers,
-            formats,
-            force,
-            dask_scheduler,
-            progress,
-            team_notebook,
-            overview_notebook if overview else None,
-            timeout,
-            pool,
-        )
+        return _render(config, pool)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -226,96 +279,97 @@ def _check_arguments(
     return paths, all_teams, settings_files, settings
 
 
-def _render(
-    paths: list[Path],
-    all_teams: list[str],
-    settings_files: list[Path],
-    settings: ChartSettings,
-    out: Path,
-    measures: Sequence[str] | None,
-    rules: str,
-    targets: dict[str, float] | None,
-    workers: int,
-    formats: Sequence[str],
-    force: bool,
-    dask_scheduler: str | None,
-    progress: bool,
-    team_notebook: Path,
-    overview_notebook: Path | None,
-    timeout: float,
-    pool: Any,
-) -> RenderResult:
-    from spc.data.problems import DataValidationError
-
+def _render(config: RenderConfig, pool: Any) -> RenderResult:
+    """Load and check the data, run every report, then write summary.csv and index.html."""
     try:  # one load validates everything; only when it fails is each team checked alone
-        data: pd.DataFrame | None = load_collaborative(paths)
+        data: pd.DataFrame | None = load_collaborative(config.paths)
         broken: dict[str, list[str]] = {}
     except DataValidationError:
-        data, broken = None, _broken_teams(paths, all_teams)
-    good = [t for t in all_teams if t not in broken]
+        data, broken = None, _broken_teams(config.paths, config.teams)
+    good = [t for t in config.teams if t not in broken]
+    tasks = _tasks(config, good)
+    summary = pd.DataFrame()
+    if good:
+        if data is None:
+            data = load_collaborative(config.paths, teams=good)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SPCWarning)
+            summary = collaborative_summary(
+                data[data["team"].isin(good)],
+                config.measures,
+                config.rules,
+                config.targets,
+                config.settings,
+            )
+    outcomes = _run(config, tasks, summary, good, pool)
+    for outcome in outcomes:
+        if outcome.name in broken and outcome.status == "failed":
+            outcome.extra["data_errors"] = broken[outcome.name]
+    _finish_formats(config, outcomes)
+    write_atomic(config.out / "summary.csv", summary.to_csv(index=False))
+    _write_index(config.out, outcomes, summary, broken)
+    return RenderResult(config.out, outcomes, summary, sorted(broken))
 
-    common = {
-        "data_paths": [str(p) for p in paths],
-        "measures": list(measures or []),
-        "rules": rules,
-        "change_log": "",
-        "targets": dict(targets or {}),
-        "chart_settings": str(settings_files[0]) if settings_files else "",
-    }
+
+def _tasks(config: RenderConfig, good: list[str]) -> list[RenderTask]:
+    """The overview (first: the longest task, to overlap) and one report per team, each with
+    the hash of everything its output depends on; parameters are checked against each
+    notebook before anything runs."""
+    common = config.parameters()
     team_params = {**common, "team": "", "period_start": "", "period_end": "", "interactive": False}
     overview_params = {**common, "teams": good, "funnel_period": ""}
-    check_parameters(team_notebook, team_params)
-    if overview_notebook is not None:
-        check_parameters(overview_notebook, overview_params)
-
+    check_parameters(config.team_notebook, team_params)
+    overview = config.overview_notebook
+    if overview is not None:
+        check_parameters(overview, overview_params)
+    inputs = [*config.paths, *config.settings_files]
     source = _source_hash()
     tasks = []
-    if good and overview_notebook is not None:  # first: the longest task, to overlap
+    if good and overview is not None:
         tasks.append(
             RenderTask(
-                name="Collaborative overview",
-                notebook=str(overview_notebook),
+                name=OVERVIEW_TASK,
+                notebook=str(overview),
                 parameters=overview_params,
                 ipynb="overview.ipynb",
                 html="overview.html",
-                title="Collaborative overview",
-                input_hash=hash_inputs(
-                    overview_params, source, files=[overview_notebook, *paths, *settings_files]
-                ),
-                timeout=timeout,
-                cwd=str(overview_notebook.parent),
+                title=OVERVIEW_TASK,
+                input_hash=hash_inputs(overview_params, source, files=[overview, *inputs]),
+                timeout=config.timeout,
+                cwd=str(overview.parent),
             )
         )
-    for team in all_teams:
+    notebook = config.team_notebook
+    for team in config.teams:
         slug = slugify(team)
         params = {**team_params, "team": team}
         tasks.append(
             RenderTask(
                 name=team,
-                notebook=str(team_notebook),
+                notebook=str(notebook),
                 parameters=params,
                 ipynb=f"teams/{slug}.ipynb",
                 html=f"teams/{slug}.html",
                 title=f"Patient safety measures: {team}",
-                input_hash=hash_inputs(
-                    params, source, files=[team_notebook, *paths, *settings_files]
-                ),
-                timeout=timeout,
-                cwd=str(team_notebook.parent),
+                input_hash=hash_inputs(params, source, files=[notebook, *inputs]),
+                timeout=config.timeout,
+                cwd=str(notebook.parent),
             )
         )
-    summary = pd.DataFrame()
-    if good:
-        if data is None:
-            data = load_collaborative(paths, teams=good)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SPCWarning)
-            summary = collaborative_summary(
-                data[data["team"].isin(good)], measures, rules, targets, settings
-            )
+    return tasks
 
+
+def _run(
+    config: RenderConfig,
+    tasks: list[RenderTask],
+    summary: pd.DataFrame,
+    good: list[str],
+    pool: Any,
+) -> list[TaskOutcome]:
+    """Run the tasks with a progress bar counted in charts (a team's measures)."""
     per_team = summary.groupby("team").size().to_dict() if len(summary) else {}
-    bar = _progress(sum(per_team.get(t, 1) for t in all_teams) + (1 if good else 0), progress)
+    total = sum(per_team.get(t, 1) for t in config.teams) + (1 if good else 0)
+    bar = _progress(total, config.progress)
 
     def done(outcome: TaskOutcome) -> None:
         if bar is not None:
@@ -324,32 +378,32 @@ def _render(
 
     outcomes = run_tasks(
         tasks,
-        out,
-        workers=workers,
-        force=force,
-        dask_scheduler=dask_scheduler,
+        config.out,
+        workers=config.workers,
+        force=config.force,
+        dask_scheduler=config.dask_scheduler,
         on_done=done,
         pool=pool,
     )
     if bar is not None:
         bar.close()
-    for outcome in outcomes:
-        if outcome.name in broken and outcome.status == "failed":
-            outcome.extra["data_errors"] = broken[outcome.name]
-    if "pdf" in formats:
+    return outcomes
+
+
+def _finish_formats(config: RenderConfig, outcomes: list[TaskOutcome]) -> None:
+    """PDFs of the pages when asked for; executed notebooks removed when not."""
+    out = config.out
+    if "pdf" in config.formats:
         for outcome in outcomes:
             if outcome.status in ("rendered", "unchanged") and outcome.html:
                 error = _to_pdf(out / outcome.html)
                 if error:
                     outcome.extra["pdf"] = error
-    if "ipynb" not in formats:
+    if "ipynb" not in config.formats:
         for outcome in outcomes:
             if outcome.status != "failed" and outcome.ipynb:
                 (out / outcome.ipynb).unlink(missing_ok=True)
                 outcome.ipynb = None
-    write_atomic(out / "summary.csv", summary.to_csv(index=False))
-    _write_index(out, outcomes, summary, broken)
-    return RenderResult(out, outcomes, summary, sorted(broken))
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -363,12 +417,10 @@ def _progress(total: int, enabled: bool) -> Any:
 def _write_index(
     out: Path, outcomes: list[TaskOutcome], summary: pd.DataFrame, broken: dict[str, list[str]]
 ) -> None:
-    from spc.report.display import grid_html
-
     entries = []
     overview_html = None
     for o in outcomes:
-        if o.name == "Collaborative overview":
+        if o.name == OVERVIEW_TASK:
             overview_html = o.html if o.status != "failed" else None
             if o.status == "failed":
                 entries.append(PageEntry(o.name, "failed", o.html, o.ipynb, [o.error]))
@@ -396,117 +448,3 @@ def _is_example(summary: pd.DataFrame) -> bool:
     return len(summary) > 0 and set(summary["team"]) <= {
         f"{t}-{w}" for t in ("AVN", "BRK", "CRH", "DNM") for w in ("ASH", "ELM", "OAK")
     }
-
-
-def print_table(result: RenderResult) -> None:
-    """The final table: what was rendered, what warned and what failed."""
-    rows = [
-        (
-            o.name,
-            o.status,
-            f"{o.seconds:.1f}s",
-            (o.error or "; ".join(o.extra.get("data_errors", [])) or o.extra.get("pdf", ""))[:90],
-        )
-        for o in result.outcomes
-    ]
-    width = max(len(r[0]) for r in rows) if rows else 10
-    print(f"\n{'report':<{width}}  {'status':<10} {'time':>6}  message")
-    for name, status, secs, msg in rows:
-        print(f"{name:<{width}}  {status:<10} {secs:>6}  {msg}")
-    counts = pd.Series([o.status for o in result.outcomes]).value_counts().to_dict()
-    print("\n" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
-    print(f"Open {(result.out_dir / 'index.html').resolve()}")
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``safety-spc render`` to the command line."""
-    p = subparsers.add_parser(
-        "render",
-        help="render a report for every team and the collaborative overview",
-        description="Run the team report notebook for every team and the overview notebook, "
-        "in parallel, and write HTML (without code), executed notebooks, index.html and "
-        "summary.csv. Without --data, the synthetic example collaborative is used.",
-    )
-    p.add_argument("--data", nargs="+", metavar="PATH", help="data files (CSV/XLSX templates)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--teams", nargs="+", metavar="TEAM", help="only these teams")
-    p.add_argument("--measures", nargs="+", metavar="ID", help="only these measure ids")
-    p.add_argument(
-        "--rules", default=DEFAULT_RULES, help="signal rules: anhoej, ihi, mdc or western_electric"
-    )
-    p.add_argument("--change-log", metavar="PATH", help="change/PDSA log CSV")
-    p.add_argument(
-        "--chart-settings",
-        metavar="PATH",
-        help="chart settings JSON saved from the explorer (each team's baseline, "
-        "excluded points and target)",
-    )
-    p.add_argument(
-        "--target",
-        action="append",
-        default=[],
-        metavar="MEASURE=VALUE",
-        help="target for a measure for every team, overriding the catalogue, e.g. "
-        "--target falls_per_1000_obd=5 (repeatable)",
-    )
-    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    p.add_argument(
-        "--format",
-        default="html,ipynb",
-        help="comma-separated: html, ipynb, pdf (default html,ipynb)",
-    )
-    p.add_argument(
-        "--dask-scheduler",
-        metavar="ADDRESS",
-        help="run on an existing Dask cluster, e.g. tcp://host:8786",
-    )
-    p.add_argument("--force", action="store_true", help="re-render even unchanged reports")
-    p.add_argument(
-        "--no-overview", action="store_true", help="team reports only (no collaborative overview)"
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cli_render)
-
-
-def _parse_targets(items: Sequence[str]) -> dict[str, float]:
-    """``["falls_per_1000_obd=5"]`` -> ``{"falls_per_1000_obd": 5.0}``, raising on bad items."""
-    targets = {}
-    for item in items:
-        measure_id, sep, value = item.partition("=")
-        try:
-            if not sep or not measure_id.strip():
-                raise ValueError
-            targets[measure_id.strip()] = float(value)
-        except ValueError:
-            raise SPCError(
-                f"--target {item!r}: write MEASURE=NUMBER, e.g. --target falls_per_1000_obd=5"
-            ) from None
-    return targets
-
-
-def _cli_render(args: argparse.Namespace) -> int:
-    from spc.data.problems import DataValidationError
-
-    try:
-        targets = _parse_targets(args.target)
-        result = render_collaborative(
-            args.data,
-            args.out,
-            teams=args.teams,
-            measures=args.measures,
-            rules=args.rules,
-            change_log=args.change_log,
-            targets=targets,
-            chart_settings=args.chart_settings,
-            workers=args.workers,
-            formats=[f.strip() for f in args.format.split(",") if f.strip()],
-            force=args.force,
-            dask_scheduler=args.dask_scheduler,
-            progress=not args.no_progress,
-            overview=not args.no_overview,
-        )
-    except (SPCError, DataValidationError) as exc:
-        print(f"safety-spc render: {exc}", file=sys.stderr)
-        return 2
-    print_table(result)
-    return result.exit_code

@@ -3,12 +3,14 @@
 Each notebook is executed with papermill (``interactive=False``, so charts are plain images and
 the pages work offline with no widget scripts), then exported with nbconvert's HTMLExporter with
 the code shown and the exercise answers (cells tagged ``answer``) collapsed in ``<details>``
-blocks. Output: ``docs/html/<name>.html`` plus ``docs/html/index.html``.
+blocks. Output: ``docs/html/<name>.html`` plus ``docs/html/index.html`` (under the current
+folder; ``make docs`` runs it from the repository). The notebooks are the ones that ship with
+the package (``spc._resources``).
 
-    python -m spc.notebook_docs                 # all notebooks, default parameters
-    python -m spc.notebook_docs --fast          # n_simulations=50, for a quick check
+    python -m spc.render.notebook_docs                 # all notebooks, default parameters
+    python -m spc.render.notebook_docs --fast          # n_simulations=50, for a quick check
 
->>> from spc.notebook_docs import render_notebook          # doctest: +SKIP
+>>> from spc.render.notebook_docs import render_notebook          # doctest: +SKIP
 >>> render_notebook(Path("notebooks/teaching/01_understanding_variation.ipynb"),
 ...                 Path("out"))                               # doctest: +SKIP
 """
@@ -22,16 +24,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from spc._resources import resource_dir
+
 __all__ = ["ANSWER_TAG", "collapse_answers", "main", "notebook_paths", "render_notebook"]
 
 #: Cell tag marking an exercise answer (hidden in JupyterLab, collapsed in HTML).
 ANSWER_TAG = "answer"
 
-REPO = Path(__file__).resolve().parent.parent
 
-
-def notebook_paths(root: Path = REPO) -> list[Path]:
-    """The teaching notebooks in course order, then the explorer."""
+def notebook_paths(root: Path | None = None) -> list[Path]:
+    """The teaching notebooks in course order, then the explorer, from ``root/notebooks``
+    (default: the notebooks that ship with the package)."""
+    if root is None:
+        root = resource_dir("notebooks").parent
     teaching = sorted((root / "notebooks" / "teaching").glob("[0-9][0-9]_*.ipynb"))
     return [*teaching, root / "notebooks" / "explore.ipynb"]
 
@@ -124,12 +129,12 @@ def write_index(pages: Sequence[tuple[Path, Path]], out_dir: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: execute the notebooks and export HTML into ``docs/html/``."""
     parser = argparse.ArgumentParser(
-        prog="python -m spc.notebook_docs",
+        prog="python -m spc.render.notebook_docs",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--out", type=Path, default=REPO / "docs" / "html", help="output folder (default docs/html)"
+        "--out", type=Path, default=Path("docs") / "html", help="output folder (default docs/html)"
     )
     parser.add_argument("--fast", action="store_true", help="fewer simulations (n_simulations=50)")
     parser.add_argument(

@@ -1,0 +1,156 @@
+"""``safety-spc demo`` and ``safety-spc render``: reports for every team and the overview.
+
+The renderer (``spc.render.collaborative``) is imported only when a command runs, so the other
+commands start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from spc.data.problems import DataValidationError
+from spc.errors import SPCError
+from spc.report.content import DEFAULT_RULES
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from spc.render.collaborative import RenderResult
+
+__all__ = ["print_table", "register", "register_demo"]
+
+
+def register_demo(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``safety-spc demo`` to the command line."""
+    demo = subparsers.add_parser(
+        "demo", help="render the synthetic example collaborative's reports into reports/"
+    )
+    demo.add_argument("--out", default="reports", help="output folder (default reports)")
+    demo.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    demo.set_defaults(func=_run_demo)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``safety-spc render`` to the command line."""
+    p = subparsers.add_parser(
+        "render",
+        help="render a report for every team and the collaborative overview",
+        description="Run the team report notebook for every team and the overview notebook, "
+        "in parallel, and write HTML (without code), executed notebooks, index.html and "
+        "summary.csv. Without --data, the synthetic example collaborative is used.",
+    )
+    p.add_argument("--data", nargs="+", metavar="PATH", help="data files (CSV/XLSX templates)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--teams", nargs="+", metavar="TEAM", help="only these teams")
+    p.add_argument("--measures", nargs="+", metavar="ID", help="only these measure ids")
+    p.add_argument(
+        "--rules", default=DEFAULT_RULES, help="signal rules: anhoej, ihi, mdc or western_electric"
+    )
+    p.add_argument("--change-log", metavar="PATH", help="change/PDSA log CSV")
+    p.add_argument(
+        "--chart-settings",
+        metavar="PATH",
+        help="chart settings JSON saved from the explorer (each team's baseline, "
+        "excluded points and target)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="MEASURE=VALUE",
+        help="target for a measure for every team, overriding the catalogue, e.g. "
+        "--target falls_per_1000_obd=5 (repeatable)",
+    )
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument(
+        "--format",
+        default="html,ipynb",
+        help="comma-separated: html, ipynb, pdf (default html,ipynb)",
+    )
+    p.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster, e.g. tcp://host:8786",
+    )
+    p.add_argument("--force", action="store_true", help="re-render even unchanged reports")
+    p.add_argument(
+        "--no-overview", action="store_true", help="team reports only (no collaborative overview)"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cli_render)
+
+
+def _parse_targets(items: Sequence[str]) -> dict[str, float]:
+    """``["falls_per_1000_obd=5"]`` -> ``{"falls_per_1000_obd": 5.0}``, raising on bad items."""
+    targets = {}
+    for item in items:
+        measure_id, sep, value = item.partition("=")
+        try:
+            if not sep or not measure_id.strip():
+                raise ValueError
+            targets[measure_id.strip()] = float(value)
+        except ValueError:
+            raise SPCError(
+                f"--target {item!r}: write MEASURE=NUMBER, e.g. --target falls_per_1000_obd=5"
+            ) from None
+    return targets
+
+
+def _cli_render(args: argparse.Namespace) -> int:
+    from spc.render.collaborative import render_collaborative
+
+    try:
+        targets = _parse_targets(args.target)
+        result = render_collaborative(
+            args.data,
+            args.out,
+            teams=args.teams,
+            measures=args.measures,
+            rules=args.rules,
+            change_log=args.change_log,
+            targets=targets,
+            chart_settings=args.chart_settings,
+            workers=args.workers,
+            formats=[f.strip() for f in args.format.split(",") if f.strip()],
+            force=args.force,
+            dask_scheduler=args.dask_scheduler,
+            progress=not args.no_progress,
+            overview=not args.no_overview,
+        )
+    except (SPCError, DataValidationError) as exc:
+        print(f"safety-spc render: {exc}", file=sys.stderr)
+        return 2
+    print_table(result)
+    return result.exit_code
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from spc.render.collaborative import render_collaborative
+
+    print("Rendering the synthetic example collaborative (12 wards, 36 months)...")
+    result = render_collaborative(None, args.out, workers=args.workers)
+    print_table(result)
+    return result.exit_code
+
+
+def print_table(result: RenderResult) -> None:
+    """The final table: what was rendered, what warned and what failed."""
+    rows = [
+        (
+            o.name,
+            o.status,
+            f"{o.seconds:.1f}s",
+            (o.error or "; ".join(o.extra.get("data_errors", [])) or o.extra.get("pdf", ""))[:90],
+        )
+        for o in result.outcomes
+    ]
+    width = max(len(r[0]) for r in rows) if rows else 10
+    print(f"\n{'report':<{width}}  {'status':<10} {'time':>6}  message")
+    for name, status, secs, msg in rows:
+        print(f"{name:<{width}}  {status:<10} {secs:>6}  {msg}")
+    counts = pd.Series([o.status for o in result.outcomes]).value_counts().to_dict()
+    print("\n" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    print(f"Open {(result.out_dir / 'index.html').resolve()}")
