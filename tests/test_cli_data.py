@@ -179,3 +179,19 @@ def test_closed_pipe_is_not_a_traceback(tmp_path):
     )
     assert proc.stdout.startswith("Checked 1 file(s): 3001 error(s)")  # + the misspelt column
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+
+
+def test_notebooks_command_copies_every_notebook_and_keeps_existing_copies(tmp_path, capsys):
+    repo_notebooks = EXAMPLE.parent.parent / "notebooks"
+    assert main(["notebooks", str(tmp_path / "nb")]) == 0
+    copied = sorted(p.relative_to(tmp_path / "nb") for p in (tmp_path / "nb").rglob("*.ipynb"))
+    assert copied == sorted(p.relative_to(repo_notebooks) for p in repo_notebooks.rglob("*.ipynb"))
+    assert "jupyter lab" in capsys.readouterr().out
+    (tmp_path / "nb" / "team_report.ipynb").write_text("{}")
+    assert main(["notebooks", str(tmp_path / "nb")]) == 1
+    assert "--force" in capsys.readouterr().err
+    assert (tmp_path / "nb" / "team_report.ipynb").read_text() == "{}"
+    assert main(["notebooks", str(tmp_path / "nb"), "--force"]) == 0
+    assert (tmp_path / "nb" / "team_report.ipynb").read_bytes() == (
+        repo_notebooks / "team_report.ipynb"
+    ).read_bytes()
