@@ -14,13 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import spc
-from spc.engine.rules import (
-    _runs_test_limits,
+from spc.engine.patterns import (
     k_of_m_points,
     shift_points,
     trend_points,
     two_in_three_points,
 )
+from spc.engine.patterns import runs_test_limits as _runs_test_limits
 from spc.engine.runs import crossings_min, longest_run_max, runs_analysis
 
 
