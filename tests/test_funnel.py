@@ -1,4 +1,4 @@
-"""Funnel-plot limits (spc.funnel_stats): exact Poisson/binomial with Spiegelhalter's
+"""Funnel-plot limits (spc.engine.funnel): exact Poisson/binomial with Spiegelhalter's
 interpolation, the normal approximation, and the outlier classes."""
 
 from __future__ import annotations

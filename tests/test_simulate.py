@@ -1,4 +1,4 @@
-"""spc.simulate: seeded, shaped as documented, and statistically sensible."""
+"""spc.engine.simulate: seeded, shaped as documented, and statistically sensible."""
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,6 @@
 """Load and validate data files in the template formats into one tidy long frame.
 
-``spc.load(paths)`` reads CSV or Excel files that follow the templates in ``spc.templates``
+``spc.load(paths)`` reads CSV or Excel files that follow the templates in ``spc.data.templates``
 (``ward-monthly``, ``safety-thermometer``, ``events``, ``changes``), checks every cell, and
 returns one row per team, period and measure:
 

@@ -1,7 +1,7 @@
 """Centre lines and control limits, one function per chart type, picked from :data:`CHARTS`.
 
 Each function takes a :class:`ChartInput` (arrays over every facet x part at once, see
-``spc._segments``) and returns :class:`ChartLimits` on the chart's own scale, before
+``spc.engine._segments``) and returns :class:`ChartLimits` on the chart's own scale, before
 ``multiply``. Formulas follow qicharts2 0.8.1 (``R/helper.functions.R``) exactly, including its
 rounded textbook constants, and cite their source. ``rules="mdc"`` switches the I chart to
 NHS Making Data Count's constants (mean +/- 2.66 average moving range).

@@ -162,9 +162,9 @@ def qic(
     y_neg : False clips negative lower limits to 0 when no y is negative.
     x_period : floor dates to week, month, quarter or year before aggregating.
     screen_mr : drop moving ranges above 3.267 x their average before estimating sigma.
-    rules : signal rule set: anhoej, ihi, mdc or western_electric (see ``spc.rules``).
+    rules : signal rule set: anhoej, ihi, mdc or western_electric (see ``spc.engine.rules``).
     improvement : increase, decrease or neutral: turns signals into improvement/concern.
-    shift_length, trend_length, ties : override the rule set's preset (``spc.rules``).
+    shift_length, trend_length, ties : override the rule set's defaults (``spc.engine.rules``).
     zero_n : a point with n = 0 is shown as missing with a warning (``"missing"``, default) or,
         as qicharts2 does, as an infinite rate whose count enters the centre (``"qicharts2"``).
 

@@ -25,7 +25,6 @@ from spc.engine.mdc import VARIATION_ICONS as VARIATION_ICONS
 from spc.engine.mdc import assurance_icon as assurance_icon
 from spc.engine.mdc import variation_icon as variation_icon
 
-# variation_icon / assurance_icon are re-exported: spc.mdc is the one source of MDC logic.
 
 #: Making Data Count colours (NHSRplotthedots ``ptd_spc_colours``). The point fills keep the
 #: MDC hues people recognise; plots add a dark edge to coloured markers so that even the light
