@@ -167,6 +167,37 @@ def _on_included(ri: RuleInput, func: Callable[[np.ndarray], tuple[np.ndarray, n
     return flag, direction
 
 
+def _shift_rule(
+    ri: RuleInput, side: np.ndarray, opts: RuleOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """``shift_length`` included points in a row on one side of the centre line."""
+    flag, _ = _on_included(
+        ri,
+        lambda idx: (
+            shift_points(side[idx], ri.seg[idx], opts.shift_length, opts.ties, opts.missing),
+            side[idx],
+        ),
+    )
+    return flag, np.where(flag, side, 0.0)
+
+
+def _trend_rule(
+    ri: RuleInput, opts: RuleOptions, *, mdc_labels: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``trend_length`` included points each higher (or lower) than the last."""
+    return _on_included(
+        ri,
+        lambda idx: trend_points(
+            ri.y[idx],
+            ri.seg[idx],
+            opts.trend_length,
+            opts.ties,
+            opts.missing,
+            mdc_labels=mdc_labels,
+        ),
+    )
+
+
 def anhoej_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
     """Anhøj: 3-sigma points, then unusually long runs, then too few crossings (qicharts2)."""
     side = ri.runs.side
@@ -190,24 +221,11 @@ def anhoej_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
 def ihi_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
     """IHI run-chart rules: astronomical point, shift, trend, too few or too many runs."""
     side = side_of_centre(ri.y, ri.cl)
-    shift, shift_dir = _on_included(
-        ri,
-        lambda idx: (
-            shift_points(side[idx], ri.seg[idx], opts.shift_length, opts.ties, opts.missing),
-            side[idx],
-        ),
-    )
-    trend = _on_included(
-        ri,
-        lambda idx: trend_points(
-            ri.y[idx], ri.seg[idx], opts.trend_length, opts.ties, opts.missing, mdc_labels=False
-        ),
-    )
     runs = number_of_runs_points(ri) & ri.runs_allowed
     return {
         "astronomical": _sigma_rule(ri),
-        "shift": (shift, np.where(shift, shift_dir, 0.0)),
-        "trend": trend,
+        "shift": _shift_rule(ri, side, opts),
+        "trend": _trend_rule(ri, opts, mdc_labels=False),
         "runs": (runs, np.where(runs, ri.runs.side, 0.0)),
     }
 
@@ -222,25 +240,12 @@ def mdc_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
         outside = (ri.y > ri.ucl) | (ri.y < ri.lcl)
         close = ~outside & ((ri.y < ri.lcl_95) | (ri.y > ri.ucl_95))
     outside_dir = np.where(outside, np.where(side == 1, 1.0, -1.0), 0.0)
-    trend = _on_included(
-        ri,
-        lambda idx: trend_points(
-            ri.y[idx], ri.seg[idx], opts.trend_length, opts.ties, opts.missing, mdc_labels=True
-        ),
-    )
     two3 = _on_included(ri, lambda idx: two_in_three_points(side[idx], close[idx], ri.seg[idx]))
-    shift, _ = _on_included(
-        ri,
-        lambda idx: (
-            shift_points(side[idx], ri.seg[idx], opts.shift_length, opts.ties, opts.missing),
-            side[idx],
-        ),
-    )
     return {
         "outside": (outside, outside_dir),
-        "trend": trend,
+        "trend": _trend_rule(ri, opts, mdc_labels=True),
         "two_in_three": two3,
-        "shift": (shift, np.where(shift, side, 0.0)),
+        "shift": _shift_rule(ri, side, opts),
     }
 
 
@@ -253,18 +258,11 @@ def western_electric_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
         with np.errstate(invalid="ignore"):
             return k_of_m_points(ri.y[idx] > hi[idx], ri.y[idx] < lo[idx], ri.seg[idx], k, m)
 
-    we4, _ = _on_included(
-        ri,
-        lambda idx: (
-            shift_points(side[idx], ri.seg[idx], opts.shift_length, opts.ties, opts.missing),
-            side[idx],
-        ),
-    )
     return {
         "we1": _sigma_rule(ri),
         "we2": _on_included(ri, lambda idx: zones(idx, ri.zone2_lo, ri.zone2_hi, 2, 3)),
         "we3": _on_included(ri, lambda idx: zones(idx, ri.zone1_lo, ri.zone1_hi, 4, 5)),
-        "we4": (we4, np.where(we4, side, 0.0)),
+        "we4": _shift_rule(ri, side, opts),
     }
 
 

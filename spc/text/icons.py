@@ -25,7 +25,6 @@ from spc.engine.mdc import VARIATION_ICONS as VARIATION_ICONS
 from spc.engine.mdc import assurance_icon as assurance_icon
 from spc.engine.mdc import variation_icon as variation_icon
 
-
 #: Making Data Count colours (NHSRplotthedots ``ptd_spc_colours``). The point fills keep the
 #: MDC hues people recognise; plots add a dark edge to coloured markers so that even the light
 #: orange keeps a 3:1 contrast against white (WCAG 2.1 non-text contrast). Blue/orange is the
