@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import spc
-from spc.data.catalogue import CHART_TYPES, CatalogueError, get_measure, load_catalogue
+from spc.chart_types import CHART_TYPES
+from spc.data.catalogue import CatalogueError, get_measure, load_catalogue
 from spc.data.templates import TEMPLATES
 from spc.errors import SPCError, SPCWarning
 

@@ -25,10 +25,10 @@ from typing import Any
 
 import pandas as pd
 
+from spc.chart_types import CHART_TYPES
 from spc.errors import SPCError, did_you_mean
 
 __all__ = [
-    "CHART_TYPES",
     "CatalogueError",
     "Measure",
     "get_measure",
@@ -36,13 +36,9 @@ __all__ = [
     "measures",
 ]
 
-#: Chart names the engine understands.
-CHART_TYPES = ("run", "i", "ip", "mr", "xbar", "s", "t", "p", "pp", "c", "u", "up", "g")
 MEASURE_TYPES = ("outcome", "process", "balancing")
 IMPROVEMENTS = ("increase", "decrease", "neutral")
 SOURCES = ("ward-monthly", "safety-thermometer", "events")
-#: Charts whose y is a count over a denominator (numerator and denominator go to the engine).
-RATIO_CHARTS = ("p", "pp", "u", "up")
 
 
 class CatalogueError(SPCError):
@@ -130,7 +126,7 @@ def _check_entry(
     choices = {
         "type": MEASURE_TYPES,
         "source": SOURCES,
-        "chart": CHART_TYPES,
+        "chart": tuple(CHART_TYPES),
         "improvement": IMPROVEMENTS,
     }
     for key, allowed in choices.items():
@@ -182,7 +178,8 @@ def _check_entry(
     elif source in SOURCES:
         if not values["numerator"]:
             bad("numerator", "missing: name the column(s) holding the counts")
-        if values.get("chart") in RATIO_CHARTS and not values["denominator"]:
+        kind = CHART_TYPES.get(values.get("chart"))
+        if kind is not None and kind.needs_n and not values["denominator"]:
             bad("denominator", f"a {values.get('chart')} chart needs a denominator column")
     if len(problems) > n_before:
         return None

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from spc.chart_types import chart_type
 from spc.data.catalogue import Measure
 from spc.data.problems import (
     ERROR,
@@ -72,7 +73,7 @@ def template_schemas(catalogue: dict[str, Measure]) -> dict[str, Schema]:
         cols = {c.name: c for c in spec.columns}
         ms = [m for m in catalogue.values() if m.source == name]
         for m in ms:
-            kind = "amount" if m.chart in ("i", "ip", "run", "xbar", "s", "mr") else "count"
+            kind = chart_type(m.chart).catalogue_column
             for col in (*m.numerator, *m.denominator):
                 cols.setdefault(col, ColumnSpec(col, kind, f"used by measure {m.id}", 0))
         out[name] = Schema(spec, cols, ms)
@@ -318,7 +319,8 @@ def _check_ratios(
         if col.at_most:
             pairs.append(((col.name,), (col.at_most,)))
     for m in schema.measures:
-        if m.chart in ("p", "pp") and m.denominator and (m.numerator, m.denominator) not in pairs:
+        proportion = chart_type(m.chart).kind == "proportion"
+        if proportion and m.denominator and (m.numerator, m.denominator) not in pairs:
             pairs.append((m.numerator, m.denominator))
     for num_cols, den_cols in pairs:
         nums = [rec.get(c) for c in num_cols]

@@ -29,6 +29,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from spc.chart_types import CHART_TYPES
 from spc.errors import SPCError
 
 __all__ = ["FunnelLimits", "funnel_data", "funnel_limits"]
@@ -129,7 +130,11 @@ def funnel_limits(
 
 
 def _check_chart(chart: str) -> str:
-    aliases = {"u": "u", "up": "u", "rate": "u", "p": "p", "pp": "p", "proportion": "p"}
+    """The funnel family of ``chart`` (``"u"`` or ``"p"``, from the chart-type table), also
+    accepting ``"rate"`` and ``"proportion"``."""
+    aliases = {"rate": "u", "proportion": "p"} | {
+        name: t.funnel for name, t in CHART_TYPES.items() if t.funnel is not None
+    }
     if chart not in aliases:
         raise SPCError(
             f"chart must be 'u' (rates) or 'p' (proportions) for a funnel plot (got {chart!r})"

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from spc.chart_types import chart_type
 from spc.data.catalogue import get_measure, load_catalogue
 from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
 from spc.data.examples import example_files
@@ -484,7 +485,7 @@ def sustained_improvement(
 
 def funnel_measures(measures: Sequence[str]) -> list[str]:
     """Measures that suit a funnel plot (rates and proportions with a denominator)."""
-    return [m for m in measures if get_measure(m).chart in ("u", "p", "up", "pp")]
+    return [m for m in measures if chart_type(get_measure(m).chart).funnel is not None]
 
 
 __all__ = [
