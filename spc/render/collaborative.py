@@ -30,11 +30,16 @@ from spc.data.catalogue import get_measure
 from spc.data.chart_settings import ChartSettings, read_chart_settings
 from spc.data.problems import DataValidationError
 from spc.data.tidy import team_names, validate
-from spc.engine.rules import RULES
 from spc.errors import SPCError, SPCWarning
 from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
 from spc.render.pages import PageEntry, index_page, slugify
-from spc.report.content import DEFAULT_RULES, collaborative_summary, data_files, load_collaborative
+from spc.report.content import (
+    DEFAULT_RULES,
+    check_rules,
+    collaborative_summary,
+    data_files,
+    load_collaborative,
+)
 from spc.report.display import grid_html
 
 __all__ = [
@@ -254,8 +259,7 @@ def _check_arguments(
     """The data files, the teams to render, the chart settings file (if any) and its
     settings, after checking every name the user typed; raises :class:`SPCError` naming the
     mistake."""
-    if rules not in RULES:
-        raise SPCError(f"rules must be one of {', '.join(RULES)} (got {rules!r})")
+    check_rules(rules)
     paths = [p.resolve() for p in data_files(data_paths, change_log)]
     all_teams = team_names(paths)
     for measure_id in [*(measures or []), *(targets or {})]:

@@ -29,7 +29,7 @@ from spc.engine.mdc import variation_icon
 from spc.engine.measure_chart import chart_measure
 from spc.engine.result import QICResult
 from spc.engine.rules import RULES
-from spc.errors import SPCError, SPCWarning
+from spc.errors import IgnoredSettingWarning, SPCError, SPCWarning
 from spc.text.icons import ASSURANCE_TYPE_TEXT, POINT_TYPE_TEXT
 from spc.text.labels import fmt_num
 
@@ -78,6 +78,12 @@ def load_collaborative(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
         return load(data_files(data_paths, change_log), warn=False, teams=teams or None)
+
+
+def check_rules(rules: str) -> None:
+    """Raise :class:`SPCError` unless ``rules`` names a rule set (``spc.RULES``)."""
+    if rules not in RULES:
+        raise SPCError(f"rules must be one of {', '.join(RULES)} (got {rules!r})")
 
 
 def _month(value: str | None) -> pd.Timestamp | None:
@@ -200,13 +206,13 @@ def _annotations(rows: pd.DataFrame, measure_id: str) -> pd.DataFrame | None:
     return notes[["period", "annotation"]].rename(columns={"period": "date", "annotation": "text"})
 
 
-#: Engine warnings that say a team's or the change log's choice was not applied.
-_REPORTED_WARNINGS = ("not applied", "freeze is ignored", "exclude nothing")
-
-
-def _plain_note(message: str, title: str, measure_id: str, choice: MeasureChoice | None) -> str:
-    """An engine warning as a sentence for the report's readers, naming the measure."""
-    if "freeze is ignored" in message and choice is not None and choice.baseline:
+def _plain_note(
+    warning: IgnoredSettingWarning, title: str, measure_id: str, choice: MeasureChoice | None
+) -> str:
+    """A setting the engine did not apply, as a sentence for the report's readers, naming the
+    measure."""
+    message = str(warning)
+    if warning.setting == "freeze" and choice is not None and choice.baseline:
         return (
             f"{title}: the team's baseline of {choice.baseline} points is not applied, because "
             "the chart has phases from the change log and with these rules each phase has its "
@@ -233,8 +239,7 @@ def build_team_report(
     (a :class:`~spc.data.chart_settings.ChartSettings` or the path of a chart settings file saved
     from the explorer) applies the team's own baseline, exclusions and targets.
     """
-    if rules not in RULES:
-        raise SPCError(f"rules must be one of {', '.join(RULES)} (got {rules!r})")
+    check_rules(rules)
     targets = dict(targets or {})
     for m in targets:
         get_measure(m)
@@ -254,9 +259,9 @@ def build_team_report(
             res = chart_measure(rows, m_id, team=team, settings=settings, **overrides)
         # Trial limits are stated in the caption; what was not applied belongs in the report.
         notes += [
-            _plain_note(str(w.message), m.title, m_id, settings.choice(team, m_id))
+            _plain_note(w.message, m.title, m_id, settings.choice(team, m_id))
             for w in caught
-            if any(k in str(w.message) for k in _REPORTED_WARNINGS)
+            if isinstance(w.message, IgnoredSettingWarning)
         ]
         latest = latest_reading(res)
         sections.append(
@@ -303,8 +308,7 @@ def team_charts(
     """Each measure's chart with one facet per team, as the overview and ``summary.csv`` show
     them: catalogue chart, change-log phases, ``targets`` by measure id for every team and each
     team's own ``settings`` (baseline, exclusions, target). Keyed by measure id."""
-    if rules not in RULES:
-        raise SPCError(f"rules must be one of {', '.join(RULES)} (got {rules!r})")
+    check_rules(rules)
     targets = dict(targets or {})
     settings = as_chart_settings(settings)
     charts = {}
