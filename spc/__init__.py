@@ -15,7 +15,13 @@ from spc.engine.measure_chart import chart_measure
 from spc.engine.pipeline import qic
 from spc.engine.result import QICResult, mdc_icons, summarise
 from spc.engine.rules import RULES, RuleOptions
-from spc.errors import SPCError, SPCWarning
+from spc.errors import (
+    DataWarning,
+    IgnoredSettingWarning,
+    SPCError,
+    SPCWarning,
+    TrialLimitsWarning,
+)
 from spc.interactive import explore
 from spc.plotting import funnel, plot, plot_facets, save
 from spc.text.describe import describe
@@ -25,10 +31,13 @@ __all__ = [
     "RULES",
     "CatalogueError",
     "DataValidationError",
+    "DataWarning",
+    "IgnoredSettingWarning",
     "QICResult",
     "RuleOptions",
     "SPCError",
     "SPCWarning",
+    "TrialLimitsWarning",
     "ValidationReport",
     "__version__",
     "chart_measure",

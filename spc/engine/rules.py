@@ -254,7 +254,9 @@ def western_electric_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
     side); ``shift_length`` (8) in a row on one side of the centre line."""
     side = side_of_centre(ri.y, ri.cl)
 
-    def zones(idx: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int, m: int):
+    def zones(
+        idx: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int, m: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(invalid="ignore"):
             return k_of_m_points(ri.y[idx] > hi[idx], ri.y[idx] < lo[idx], ri.seg[idx], k, m)
 
