@@ -3,14 +3,19 @@
 One module per group of commands, each with a ``register(subparsers)`` function: ``data``
 (``template``, ``validate``, ``measures``), ``render`` (``render``, and ``demo`` through
 ``register_demo``) and ``notebooks``.
-This module only dispatches.
+This module dispatches, and makes sure no command ever ends in a Python traceback: Ctrl-C is
+one line and exit status 130; an error of ours (a bug) is one line saying where the full
+traceback was written, exit status 70.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 
 from spc._version import __version__
@@ -52,7 +57,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 128 + 13
+    except KeyboardInterrupt:
+        print(f"\nsafety-spc {args.command}: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(
+            f"safety-spc {args.command}: ran out of memory; close other programs or check "
+            "fewer files at a time",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as exc:
+        return internal_error(str(args.command), exc)
     return status
+
+
+def internal_error(command: str, exc: BaseException) -> int:
+    """Report an unexpected error in one line and write the traceback to a log file."""
+    detail = "".join(traceback.format_exception(exc))
+    try:
+        fd, log = tempfile.mkstemp(prefix="safety-spc-error-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"safety-spc {__version__} {command}, {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+            fh.write(f"argv: {sys.argv!r}\n\n{detail}")
+        where = f"the full log is in {log}"
+    except OSError:
+        where = "the log could not be written"
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    print(
+        f"safety-spc {command}: internal error ({type(exc).__name__}: {first[:200]}); this is "
+        f"a bug in safety-spc, not in your data. {where[0].upper()}{where[1:]}: please send it "
+        "with a note of what you ran.",
+        file=sys.stderr,
+    )
+    return 70
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -42,7 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "in parallel, and write HTML (without code), executed notebooks, index.html and "
         "summary.csv. Without --data, the synthetic example collaborative is used.",
     )
-    p.add_argument("--data", nargs="+", metavar="PATH", help="data files (CSV/XLSX templates)")
+    p.add_argument(
+        "--data",
+        nargs="+",
+        metavar="PATH",
+        help="data files (CSV/XLSX templates), or folders of them (other files are skipped)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--teams", nargs="+", metavar="TEAM", help="only these teams")
     p.add_argument("--measures", nargs="+", metavar="ID", help="only these measure ids")
@@ -100,6 +105,7 @@ def _parse_targets(items: Sequence[str]) -> dict[str, float]:
 
 
 def _cli_render(args: argparse.Namespace) -> int:
+    from spc.render.batch import RenderInterrupted
     from spc.render.collaborative import render_collaborative
 
     try:
@@ -123,15 +129,47 @@ def _cli_render(args: argparse.Namespace) -> int:
     except (SPCError, DataValidationError) as exc:
         print(f"safety-spc render: {exc}", file=sys.stderr)
         return 2
+    except RenderInterrupted as stop:
+        return _interrupted(stop)
+    _print_notes(result)
     print_table(result)
     return result.exit_code
 
 
+def _interrupted(stop: Any) -> int:
+    """After Ctrl-C: what finished, where the index is, exit status 130."""
+    result = stop.result
+    if result is None:
+        print("\nsafety-spc render: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
+    done = [o for o in result.outcomes if o.status in ("rendered", "unchanged", "failed")]
+    print_table(result)
+    print(
+        f"\nsafety-spc render: interrupted (Ctrl-C); {len(done)} of {len(result.outcomes)} "
+        "report(s) finished and index.html lists them. Run the same command again to render "
+        "the rest (finished reports are not rendered again).",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def _print_notes(result: RenderResult) -> None:
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def _run_demo(args: argparse.Namespace) -> int:
+    from spc.render.batch import RenderInterrupted
     from spc.render.collaborative import render_collaborative
 
     print("Rendering the synthetic example collaborative (12 wards, 36 months)...")
-    result = render_collaborative(None, args.out, workers=args.workers)
+    try:
+        result = render_collaborative(None, args.out, workers=args.workers)
+    except SPCError as exc:
+        print(f"safety-spc demo: {exc}", file=sys.stderr)
+        return 2
+    except RenderInterrupted as stop:
+        return _interrupted(stop)
     print_table(result)
     return result.exit_code
 

@@ -264,7 +264,7 @@ def parse_rows(
             label,
             "no data rows: the file has the column names but no data"
             + (" (only the template's example row)" if not keep.all() else ""),
-            f"fill in one row per {spec.row_is} below the header",
+            f"fill in the rows below the header (one row is {spec.row_is})",
         )
     return Parsed(spec.name, label, present, frame)
 

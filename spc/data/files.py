@@ -13,7 +13,7 @@ Example::
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "a.csv").write_text("ward,month\\n"); _ = (folder / "notes.md").write_text("")
     >>> report = ValidationReport()
-    >>> [(p.name, from_folder) for p, from_folder in expand_paths([folder], report)]
+    >>> [(p.name, f == folder) for p, f in expand_paths([folder], report)]
     [('a.csv', True)]
     >>> report.notes[0].message
     'skipped: not a data file (.md)'
@@ -77,31 +77,33 @@ def _folder_files(folder: Path, report: ValidationReport) -> list[Path]:
     return found
 
 
-def expand_paths(paths: Sequence[Path], report: ValidationReport) -> list[tuple[Path, bool]]:
-    """The files to read, each with ``True`` when it was found in a folder.
+def expand_paths(paths: Sequence[Path], report: ValidationReport) -> list[tuple[Path, Path | None]]:
+    """The files to read, each with the folder it was found in (None when given itself).
 
     A folder gives its data files (notes for what is skipped); a file given twice (also by
     being in a folder given too) is read once, with a warning.
     """
-    out: list[tuple[Path, bool]] = []
+    out: list[tuple[Path, Path | None]] = []
     seen: dict[Path, str] = {}
     for path in paths:
         if path.is_dir():
-            candidates = [(p, True) for p in _folder_files(path, report)]
+            candidates: list[tuple[Path, Path | None]] = [
+                (p, path) for p in _folder_files(path, report)
+            ]
         else:
-            candidates = [(path, False)]
+            candidates = [(path, None)]
         for file, from_folder in candidates:
             try:
                 key = file.resolve()
             except OSError:
                 key = file.absolute()
             if key in seen:
-                if not from_folder:
+                if from_folder is None:
+                    also = "" if seen[key] == str(file) else f", also as {seen[key]}"
                     report.add(
                         WARNING,
                         file.name,
-                        f"the same file is given twice (as {seen[key]} and {file}); it is "
-                        "read once",
+                        f"the same file is given twice ({file}{also}); it is read once",
                         "give each file once",
                     )
                 continue

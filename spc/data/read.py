@@ -395,16 +395,16 @@ def _read_xlsx(path: Path, label: str, raw: bytes, report: ValidationReport) -> 
     table = _make_table(
         label, columns, empty_hint=hint, sheet=sheet, sheets=others, digest=_digest(raw)
     )
-    if formulas:
-        _report_uncalculated(table, formula_grid, grid, formulas, report)
+    if formulas and _report_uncalculated(table, formula_grid, grid, formulas, report):
+        return None  # those cells would read as blank: nothing of this file is checked
     return table
 
 
 def _report_uncalculated(
     table: Table, formula_grid: list, grid: list, formulas: list, report: ValidationReport
-) -> None:
+) -> bool:
     """One error per column whose formulas were saved without a calculated value (scripts
-    and some tools write formulas only; Excel calculates them when it saves)."""
+    and some tools write formulas only; Excel calculates them when it saves). True if any."""
     by_column: dict[int, list[tuple[int, str]]] = {}
     for i, j in formulas:
         value = grid[i][j] if j < len(grid[i]) else None
@@ -424,7 +424,9 @@ def _report_uncalculated(
             "with the formulas; or type the values in",
             row=rows[0],
             column=name or _column_letter(j),
+            sheet=table.sheet,
         )
+    return bool(by_column)
 
 
 def _column_letter(j: int) -> str:

@@ -97,15 +97,18 @@ def _read_all(
     report.files = [str(p) for p, _ in files]
     parsed: list[Parsed] = []
     seen: dict[str, str] = {}
+    folders = {folder: 0 for _, folder in files if folder is not None}
     for path, from_folder in files:
         table = read_table_cached(path, report)
         if table is None:
+            if from_folder is not None:
+                folders[from_folder] += 1  # its error says what is wrong with it
             continue
         k = kind.get(str(path), kind.get(path.name)) if isinstance(kind, dict) else kind
         if k is None:
             k = detect_kind(table, schemas)
         if k is None:
-            if from_folder:
+            if from_folder is not None:
                 report.add(
                     NOTE,
                     table.label,
@@ -126,10 +129,21 @@ def _read_all(
             )
             continue
         seen[table.digest] = table.label
+        if from_folder is not None:
+            folders[from_folder] += 1
         positions = check_header(table, schemas[k], report)
         if teams is not None:
             table = keep_teams(table, positions, schemas[k].spec.team_column, teams)
         parsed.append(check_rows(table, schemas[k], positions, dayfirst, report))
+    for folder, found in folders.items():
+        if not found:
+            report.add(
+                ERROR,
+                folder.name + "/",
+                "none of the data files in the folder follows a template",
+                "put the data files in the template formats (safety-spc template --list) in "
+                "the folder, or give the files themselves",
+            )
     return parsed
 
 
@@ -193,7 +207,7 @@ def data_files(
     report = ValidationReport()
     out = []
     for path, from_folder in expand_paths(as_path_list(paths), report):
-        if from_folder:
+        if from_folder is not None:
             table = read_table_cached(path, report)
             if table is not None and detect_kind(table, schemas) is None:
                 report.add(
