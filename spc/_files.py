@@ -70,17 +70,19 @@ def csv_text(frame: pd.DataFrame, **kwargs: Any) -> str:
     """``frame.to_csv(index=False)`` with every text cell (and column name) neutralised.
 
     Every CSV the toolkit writes goes through here, so a team named ``=HYPERLINK(...)`` never
-    becomes a live formula in a spreadsheet; numeric columns are written unchanged.
+    becomes a live formula in a spreadsheet; numeric columns are written unchanged. Lines end
+    in CR LF (RFC 4180, as Excel writes them), so a cell holding a line break or a carriage
+    return is quoted and stays one cell.
 
     >>> csv_text(pd.DataFrame({"team": ["=1+1", "W1"], "value": [-1.5, 2.0]}))
-    "team,value\\n'=1+1,-1.5\\nW1,2.0\\n"
+    "team,value\\r\\n'=1+1,-1.5\\r\\nW1,2.0\\r\\n"
     """
     safe = frame.copy()
     for column in safe.columns:
         if not (is_numeric_dtype(safe[column]) or is_datetime64_any_dtype(safe[column])):
             safe[column] = safe[column].map(neutralise, na_action="ignore")
     safe.columns = [neutralise(str(c)) for c in safe.columns]
-    return safe.to_csv(index=False, **kwargs)
+    return safe.to_csv(index=False, lineterminator="\r\n", **kwargs)
 
 
 def read_csv_text(path: str | os.PathLike[str]) -> pd.DataFrame:

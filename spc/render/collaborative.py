@@ -356,7 +356,8 @@ def _render(
             + ("any team" if len(config.teams) > 1 else repr(config.teams[0]))
             + ": every measure is blank; fill in the figures and render again"
         )
-    covered = [*good, *(t for t in others if t not in broken and t in with_figures)]
+    also = {t for t in others if t not in broken and t in with_figures}
+    covered = [t for t in all_teams if t in set(good) | also]  # in data order: a stable hash
     # teams with data errors still run: their notebook's page says which rows are wrong
     tasks = _tasks(config, [t for t in config.teams if t not in no_data], covered)
     pool = (

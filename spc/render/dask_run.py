@@ -29,7 +29,7 @@ NO_WORKER_TIMEOUT = 60.0
 _POLL = 0.2
 
 
-def connect(address: str, timeout: float = 10) -> Any:
+def connect(address: str, timeout: float = 5) -> Any:
     """A Dask client connected to ``address``, or :class:`SPCError` in one line."""
     try:
         from dask.distributed import Client
