@@ -96,12 +96,12 @@ def chart_measure(
     ``data`` is the tidy frame from :func:`spc.load` (or paths to load). ``team`` picks one
     team (or a list); with several teams the chart is faceted by team. The catalogue sets the
     chart type, multiplier, target and improvement direction; with ``phases=True`` each team's
-    change log sets its baseline and confirmed phases (see the module docstring); ``settings``
-    (a :class:`spc.data.chart_settings.ChartSettings`, e.g. saved from the explorer) applies
-    each team's own baseline, phases, exclusions and target. Any ``**overrides`` are passed to
-    :func:`spc.qic` and win (e.g. ``chart="run"``), except that a team's own target beats an
-    overriding one; ``part``, ``freeze`` or ``judge_from`` among them replace the judging of
-    the change log, as does ``phases=False``.
+    change log sets its baseline and confirmed phases (see the module docstring; ``False``
+    leaves the change log out); ``settings`` (a :class:`spc.data.chart_settings.ChartSettings`,
+    e.g. saved from the explorer) applies each team's own baseline, phases, exclusions and
+    target. Any ``**overrides`` are passed to :func:`spc.qic` and win (e.g. ``chart="run"``),
+    except that a team's own target beats an overriding one; ``part``, ``freeze`` or
+    ``judge_from`` among them replace all judging of baselines and changes.
 
     >>> import spc
     >>> df = spc.load_example()
@@ -143,10 +143,10 @@ def chart_measure(
             base_target=base if isinstance(base, int | float) else None,
         )
         kwargs.update({k: v for k, v in chosen.items() if k == "target" or k not in overrides})
-    if phases and not any(k in overrides for k in _EXPLICIT):
-        res, records = _judge_changes(rows, kwargs, teams, choices, measure_id)
-    else:
+    if any(k in overrides for k in _EXPLICIT):
         res, records = qic(rows, **kwargs), {}
+    else:
+        res, records = _judge_changes(rows, kwargs, teams, choices, measure_id, phases)
     res.verdicts = verdicts(res, records)
     res._summary = None  # the summary's verdict column reads the verdicts
     # What is measured, in people's words, for titles, axis labels and captions.
@@ -240,9 +240,14 @@ class _TeamPlan:
 
 
 def _plans(
-    rows: pd.DataFrame, teams: list[str], choices: dict[str, Any], measure_id: str
+    rows: pd.DataFrame,
+    teams: list[str],
+    choices: dict[str, Any],
+    measure_id: str,
+    change_log: bool,
 ) -> dict[str, _TeamPlan]:
-    """Each team's phases and the changes to judge, from its settings and the change log."""
+    """Each team's phases and the changes to judge, from its settings and (with
+    ``change_log``) the change log."""
     plans = {}
     skipped: list[str] = []
     for t, grp in rows.groupby("team", sort=False):
@@ -255,6 +260,8 @@ def _plans(
         candidates = []
         notes = grp["annotation"] if "annotation" in grp else pd.Series(None, index=grp.index)
         flags = grp["phase_start"] if "phase_start" in grp else pd.Series(False, index=grp.index)
+        if not change_log:
+            notes, flags = pd.Series(None, index=grp.index), pd.Series(False, index=grp.index)
         if choice is not None and choice.baseline is not None:
             if choice.baseline < len(grp):
                 x = grp["period"].iloc[choice.baseline]
@@ -293,9 +300,10 @@ def _judge_changes(
     teams: list[str],
     choices: dict[str, Any],
     measure_id: str,
+    change_log: bool,
 ) -> tuple[QICResult, dict[Any, list[ChangeRecord]]]:
     """The chart with each team's changes judged (module docstring); the change records."""
-    plans = _plans(rows, teams, choices, measure_id)
+    plans = _plans(rows, teams, choices, measure_id, change_log)
     faceted = kwargs.get("facet") is not None
     while True:
         parts = {t: sorted(p.parts) for t, p in plans.items() if p.parts}

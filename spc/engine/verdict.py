@@ -223,16 +223,17 @@ def verdicts(
     kinds = _rule_kinds(res)
     improvement = res.options.get("improvement")
     keys = facet_key(d, facets)
-    groups = pd.Series(range(len(d))).groupby(
-        pd.Series(keys, dtype=object), sort=False, dropna=False
-    )
+    order = list(dict.fromkeys(keys))  # facets in frame order (None when there are none)
+    position = {k: i for i, k in enumerate(order)}
+    groups = pd.Series(range(len(d))).groupby(np.array([position[k] for k in keys]), sort=True)
     out = []
-    for key, idx in groups.indices.items():
+    for i, idx in groups.indices.items():
         rows = d.iloc[idx]
+        key = order[i]
         out.append(_one(res, rows, key, changes.get(key), kinds, improvement))
     frame = pd.DataFrame(out)
     if facets:
-        key_values = list(groups.indices)
+        key_values = order
         for i, f in enumerate(facets):
             frame.insert(
                 i, f, [k[i] if isinstance(k, tuple) and len(facets) > 1 else k for k in key_values]
