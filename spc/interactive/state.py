@@ -95,6 +95,8 @@ class ExploreSettings:
     target: float | None = None
     improvement: str = "neutral"
     notes: dict[pd.Timestamp, str] = field(default_factory=dict)
+    #: change-log notes marked ``new_phase = yes`` (kept so the change-log export says so)
+    marked: list[pd.Timestamp] = field(default_factory=list)
 
     def choice(self) -> MeasureChoice:
         """The baseline, phases, exclusions and target as a chart settings entry (what the
@@ -174,6 +176,10 @@ def default_settings(
         )
     m = _catalogue_row(measure)
     rows = _series_rows(data, team, measure)
+    marked: list[pd.Timestamp] = []
+    if "phase_start" in rows:
+        flagged = rows.loc[rows["phase_start"].fillna(False).astype(bool), "period"]
+        marked = [pd.Timestamp(p) for p in flagged if p != rows["period"].min()]
     notes: dict[pd.Timestamp, str] = {}
     if "annotation" in rows:
         for p, text in zip(rows["period"], rows["annotation"], strict=True):
@@ -192,6 +198,7 @@ def default_settings(
         target=target if chosen.target is None else chosen.target,
         improvement=str(m["improvement"] or "neutral"),
         notes=notes,
+        marked=marked,
     )
     return replace(settings, **changes)
 

@@ -273,9 +273,13 @@ def _signals(
         if sig is not None and len(sig):
             since = fmt_x(sig.iloc[0], period)
         out.append("Signals of special cause in the current phase: " + "; ".join(descr) + ".")
-    else:
-        out.append("No point in the current phase signals a special cause.")
     phase_fired = [c for c in phase_cols if cur[c].fillna(False).astype(bool).any()]
+    if not fired:
+        out.append(
+            "No point in the current phase signals a special cause."
+            if phase_fired
+            else "No signals of special cause in the current phase."
+        )
     if phase_fired and "n_crossings" in cur:
         last = cur.loc[cur[phase_fired[0]].fillna(False).astype(bool)].iloc[-1]
         counts = (
