@@ -19,6 +19,9 @@ once.
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
 
@@ -35,6 +38,12 @@ MIN_EVENT_POINTS = 10
 
 #: Chart kinds whose points can be compared phase against phase by :func:`change_z`.
 _LEVEL_KINDS = ("count", "rate", "proportion", "continuous", "event")
+#: Charts whose sigma is estimated from the baseline's own spread (moving ranges, subgroup SDs),
+#: not given by a Poisson or binomial model: their z is a t statistic (see :func:`change_z`).
+_ESTIMATED_SIGMA = ("i", "ip", "xbar", "t", "up", "pp")
+#: Degrees of freedom per moving range of a sigma estimated from the average moving range
+#: (about 0.62 (k - 1) for k points; Nelson 1990, Wheeler & Chambers 1992).
+_MR_DF = 0.62
 
 
 def too_few_events(
@@ -113,13 +122,18 @@ def change_z(
     proportions; for an I chart of means. NaN for points not judged and for chart kinds without
     a symmetric sigma (run, moving range, S, G charts).
 
+    Where sigma itself is estimated from the baseline's spread (I, I', X-bar, T and the Laney
+    charts), z is a t statistic with about 0.62 (k - 1) degrees of freedom for a baseline of k
+    points; it is returned on the normal scale (the z with the same tail probability), so one
+    threshold means the same false-alarm rate for every chart.
+
     >>> from spc.chart_types import chart_type
     >>> y = np.r_[np.full(12, 10.0), np.full(6, 7.0)]
     >>> judged = np.arange(18) >= 12
     >>> z = change_z(chart_type("i"), y, np.full(18, 10.0), np.full(18, 11.0), 1,
     ...              np.zeros(18, int), 1, ~judged, judged, np.ones(18, bool))
-    >>> round(float(z[-1]), 2)
-    -6.0
+    >>> round(float(z[-1]), 2)  # t = -6 on 6.8 degrees of freedom, on the normal scale
+    -3.43
     """
     size = y.size
     out = np.full(size, np.nan)
@@ -143,8 +157,71 @@ def change_z(
         pooled = (w_base * centre + w_cum * mean) / (w_base + w_cum)
         ratio = _variance(kind, pooled, multiply) / _variance(kind, centre, multiply)
         z = (mean - centre) / np.sqrt((1 / w_cum + 1 / w_base) * ratio)
+    if kind.name in _ESTIMATED_SIGMA:
+        n_base = seg_count(seg, nseg, usable & base)[seg[rows]]
+        z = t_to_z(z, _MR_DF * np.maximum(n_base - 1, 1))
     out[rows] = np.where(w_cum > 0, z, np.nan)
     return out
+
+
+def t_to_z(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """The normal deviate with the same two-sided tail probability as Student's ``t`` with
+    ``df`` degrees of freedom (df may be fractional).
+
+    >>> round(float(t_to_z(np.array([2.228]), np.array([10.0]))[0]), 2)  # t(10) 5 %
+    1.96
+    """
+    t = np.asarray(t, dtype=float)
+    df = np.broadcast_to(np.asarray(df, dtype=float), t.shape)
+    out = np.full(t.shape, np.nan)
+    ok = np.isfinite(t) & np.isfinite(df) & (df > 0)
+    x = df[ok] / (df[ok] + t[ok] ** 2)
+    tail = 0.5 * _betainc(df[ok] / 2, np.full(x.shape, 0.5), x)  # one-sided P(T > |t|)
+    inv = np.vectorize(NormalDist().inv_cdf, otypes=[float])
+    out[ok] = -np.sign(t[ok]) * inv(np.clip(tail, 1e-300, 0.5))
+    return out
+
+
+def _betainc(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Regularised incomplete beta I_x(a, b) for arrays, by its continued fraction (Lentz's
+    method, as Numerical Recipes' ``betacf``), using the symmetry I_x(a, b) = 1 - I_1-x(b, a)
+    where the fraction converges slowly."""
+    a, b, x = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(a, b, x))
+    out = np.where(x >= 1, 1.0, 0.0)
+    inside = (x > 0) & (x < 1)
+    flip = inside & (x >= (a + 1) / (a + b + 2))
+    aa, bb, xx = np.where(flip, b, a), np.where(flip, a, b), np.where(flip, 1 - x, x)
+    xx = np.where(inside, xx, 0.5)
+    log_front = _lgamma(aa + bb) - _lgamma(aa) - _lgamma(bb) + aa * np.log(xx) + bb * np.log1p(-xx)
+    value = np.exp(log_front) * _betacf(aa, bb, xx) / aa
+    return np.where(inside, np.where(flip, 1 - value, value), out)
+
+
+def _lgamma(v: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.lgamma, otypes=[float])(v)
+
+
+def _betacf(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
+    tiny = 1e-300
+
+    def guard(v: np.ndarray) -> np.ndarray:
+        return np.where(np.abs(v) < tiny, tiny, v)
+
+    c = np.ones_like(x)
+    d = 1.0 / guard(1.0 - (a + b) * x / (a + 1))
+    h = d.copy()
+    for m in range(1, 300):
+        m2 = 2 * m
+        for num in (
+            m * (b - m) * x / ((a + m2 - 1) * (a + m2)),
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1)),
+        ):
+            d = 1.0 / guard(1.0 + num * d)
+            c = guard(1.0 + num / c)
+            h = h * d * c
+        if np.all(np.abs(d * c - 1.0) < 3e-14):
+            break
+    return h
 
 
 def _variance(kind: ChartType, level: np.ndarray, multiply: float) -> np.ndarray:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spc.chart_types import chart_type
+from spc.chart_types import ChartType, chart_type
 from spc.engine.result import QICResult
 from spc.engine.rules import RULES
 
@@ -57,8 +57,9 @@ MIN_BASELINE_POINTS = 10
 #: rules (qicharts2 vignette on rare events; Wheeler 2011); below it only points outside the
 #: limits signal. Checked by simulation in benchmarks/bench_verdicts.py.
 MIN_EVENTS_PER_SUBGROUP = 1.0
-#: New limits start at a confirmed change only once this many points follow it; until then the
-#: baseline's limits stay extended (fewer points give limits that say nothing).
+#: A change is confirmed only once this many points follow it, and new limits then start at it:
+#: a sustained change rather than one unusual month (which the rule for points outside the
+#: limits catches), and enough points for limits that say something.
 MIN_NEW_PHASE_POINTS = 6
 
 #: Columns of :func:`verdicts` after the facet columns.
@@ -106,19 +107,25 @@ class ChangeRecord:
     baseline_points: int = 0
 
 
-def confirmations(res: QICResult, z_limit: float = Z_CONFIRM) -> dict[Any, tuple[Any, int, float]]:
+def confirmations(
+    res: QICResult, z_limit: float = Z_CONFIRM, min_points: int = MIN_NEW_PHASE_POINTS
+) -> dict[Any, tuple[Any, int, float]]:
     """``{facet key: (x of confirmation, direction, z)}`` for every facet whose judged points
-    reach ``|change_z| > z_limit`` (the first such point), skipping stretches with too few
-    events. Facet key as in :func:`facet_key` (None without facets)."""
+    reach ``|change_z| > z_limit`` (the first such point with at least ``min_points`` judged
+    points up to it: a sustained change, not one unusual month), skipping stretches with too
+    few events. Facet key as in :func:`facet_key` (None without facets)."""
     d = res.data
     if "change_z" not in d or not d["judged"].any():
         return {}
     z = d["change_z"].to_numpy(float)
-    hit = d["judged"].to_numpy(bool) & (np.abs(np.nan_to_num(z)) > z_limit)
+    keys = facet_key(d, res.facets)
+    judged = d["judged"].to_numpy(bool) & d["include"].to_numpy(bool)
+    position, _ = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=False)
+    counted = pd.Series(judged.astype(int)).groupby(position).cumsum().to_numpy()
+    hit = judged & (counted >= min_points) & (np.abs(np.nan_to_num(z)) > z_limit)
     if "too_few_events" in d:
         hit &= ~d["too_few_events"].to_numpy(bool)
     out: dict[Any, tuple[Any, int, float]] = {}
-    keys = facet_key(d, res.facets)
     for row in np.flatnonzero(hit):
         key = keys[row]
         if key not in out:
@@ -140,69 +147,68 @@ def _rule_kinds(res: QICResult) -> dict[str, str]:
     return {r.column: r.kind for r in rule_set.rules} if rule_set else {}
 
 
-def _run_needed(res: QICResult, last: pd.Series) -> float:
+class _Columns:
+    """The result frame's columns as numpy arrays, read once; a facet is a slice of them (rows
+    are contiguous per facet), so judging a thousand wards costs no pandas call per ward."""
+
+    def __init__(self, d: pd.DataFrame, kinds: Mapping[str, str]) -> None:
+        size = len(d)
+
+        def get(name: str, dtype: Any, default: Any) -> np.ndarray:
+            if name in d:
+                return d[name].to_numpy(dtype=dtype)
+            return np.full(size, default, dtype=dtype)
+
+        self.x = d["x"].to_numpy()
+        self.y = get("y", float, np.nan)
+        self.cl = get("cl", float, np.nan)
+        self.n = get("n", float, np.nan)
+        self.y_sum = get("y_sum", float, np.nan)
+        self.include = get("include", bool, True)
+        self.part = get("part", np.int64, 1)
+        self.judged = get("judged", bool, False)
+        self.signal = get("signal", bool, False)
+        self.rare = get("too_few_events", bool, False)
+        self.phase_signal = get("phase_signal", bool, False)
+        self.change_z = get("change_z", float, np.nan)
+        self.longest_run_max = get("longest_run_max", float, np.nan)
+        self.point_type = d["point_type"].astype(str).to_numpy()
+        self.rules = {c: d[c].to_numpy(dtype=bool) for c in kinds if c in d}
+
+
+def _run_needed(res: QICResult, longest_run_max: float) -> float:
     """Points in a row on one side that the rule set needs for a run signal here."""
-    rules = str(res.options.get("rules", "anhoej"))
-    if rules == "anhoej":
-        limit = last.get("longest_run_max")
-        return float(limit) + 1 if pd.notna(limit) else float("nan")
+    if str(res.options.get("rules", "anhoej")) == "anhoej":
+        return longest_run_max + 1 if np.isfinite(longest_run_max) else float("nan")
     opts = res.options.get("rule_options")
     return float(getattr(opts, "shift_length", np.nan))
 
 
-def _current_run(rows: pd.DataFrame) -> int:
+def _current_run(y: np.ndarray, cl: np.ndarray, include: np.ndarray) -> int:
     """Length of the latest run of included points on one side of the centre line, counting
     back from the last point (points on the line are skipped, as in the runs analysis)."""
-    side = np.sign(rows["y"].to_numpy(float) - rows["cl"].to_numpy(float))
-    side = side[rows["include"].to_numpy(bool) & np.isfinite(side) & (side != 0)]
+    with np.errstate(invalid="ignore"):
+        side = np.sign(y - cl)
+    side = side[include & np.isfinite(side) & (side != 0)]
     if side.size == 0:
         return 0
     change = np.flatnonzero(side[::-1] != side[-1])
     return int(change[0]) if change.size else int(side.size)
 
 
-def _events(res: QICResult, rows: pd.DataFrame) -> float:
-    kind = chart_type(str(res.options.get("chart", "run")))
-    if kind.one_point_per_event:
-        return float(len(rows))
-    if kind.kind in ("count", "rate", "proportion"):
-        return float(np.nansum(rows["y_sum"].to_numpy(float)))
-    return float("nan")
-
-
-def _centre_since(res: QICResult, rows: pd.DataFrame) -> float:
-    """The centre line the points since a change would have on their own (plotted scale)."""
-    if rows.empty:
+def _centre_since(kind: ChartType, mult: float, c: _Columns, rows: np.ndarray) -> float:
+    """The centre line the points ``rows`` would have on their own (plotted scale)."""
+    inc = rows[c.include[rows]]
+    if inc.size == 0:
         return float("nan")
-    kind = chart_type(str(res.options.get("chart", "run")))
-    mult = float(res.options.get("multiply") or 1)
-    inc = rows[rows["include"].astype(bool)]
     with np.errstate(invalid="ignore", divide="ignore"):
         if kind.kind in ("rate", "proportion"):
-            return float(np.nansum(inc["y_sum"]) / np.nansum(inc["n"]) * mult)
+            return float(np.nansum(c.y_sum[inc]) / np.nansum(c.n[inc]) * mult)
         if kind.name == "t":
-            y = inc["y"].to_numpy(float) / mult
-            return float(np.nanmean(y ** (1 / 3.6)) ** 3.6 * mult)
+            return float(np.nanmean((c.y[inc] / mult) ** (1 / 3.6)) ** 3.6 * mult)
         if kind.name == "run":
-            return float(np.nanmedian(inc["y"]))
-        return float(np.nanmean(inc["y"]))
-
-
-def _deciding_rule(row: pd.Series, kinds: Mapping[str, str]) -> str:
-    for column, kind in kinds.items():
-        if kind != "phase" and bool(row.get(column, False)):
-            return kind
-    return "outside"
-
-
-def _since(rows: pd.DataFrame) -> Any:
-    """x of the first point of the unbroken stretch of point signals ending at the last point."""
-    signal = rows["signal"].to_numpy(bool)
-    if not signal[-1]:
-        return None
-    breaks = np.flatnonzero(~signal)
-    start = int(breaks[-1]) + 1 if breaks.size else 0
-    return rows["x"].iloc[start]
+            return float(np.nanmedian(c.y[inc]))
+        return float(np.nanmean(c.y[inc]))
 
 
 def _direction_type(direction: int, improvement: str | None) -> str:
@@ -221,51 +227,56 @@ def verdicts(
     facets = res.facets
     changes = dict(changes or {})
     kinds = _rule_kinds(res)
-    improvement = res.options.get("improvement")
+    cols = _Columns(d, kinds)
     keys = facet_key(d, facets)
-    order = list(dict.fromkeys(keys))  # facets in frame order (None when there are none)
-    position = {k: i for i, k in enumerate(order)}
-    groups = pd.Series(range(len(d))).groupby(np.array([position[k] for k in keys]), sort=True)
+    starts = np.flatnonzero([i == 0 or keys[i] != keys[i - 1] for i in range(len(keys))])
+    stops = np.append(starts[1:], len(keys))
     out = []
-    for i, idx in groups.indices.items():
-        rows = d.iloc[idx]
-        key = order[i]
-        out.append(_one(res, rows, key, changes.get(key), kinds, improvement))
-    frame = pd.DataFrame(out)
-    if facets:
-        key_values = order
-        for i, f in enumerate(facets):
-            frame.insert(
-                i, f, [k[i] if isinstance(k, tuple) and len(facets) > 1 else k for k in key_values]
-            )
+    for lo, hi in zip(starts, stops, strict=True):
+        key = keys[lo]
+        out.append(_one(res, cols, lo, hi, changes.get(key), kinds))
+    frame = pd.DataFrame(out, columns=VERDICT_COLUMNS)
+    for i, f in enumerate(facets):
+        frame.insert(i, f, [keys[lo][i] if len(facets) > 1 else keys[lo] for lo in starts])
     return frame[[*facets, *VERDICT_COLUMNS]]
 
 
 def _one(
     res: QICResult,
-    rows: pd.DataFrame,
-    key: Any,
+    c: _Columns,
+    lo: int,
+    hi: int,
     records: Sequence[ChangeRecord] | None,
     kinds: Mapping[str, str],
-    improvement: str | None,
 ) -> dict[str, Any]:
-    last = rows.iloc[-1]
-    phase = rows[rows["part"] == last["part"]]
-    stretch = phase[phase["judged"] == last["judged"]]
+    improvement = res.options.get("improvement")
+    kind = chart_type(str(res.options.get("chart", "run")))
+    mult = float(res.options.get("multiply") or 1)
+    rows = np.arange(lo, hi)
+    last = hi - 1
+    phase = rows[c.part[rows] == c.part[last]]
+    stretch = phase[c.judged[phase] == c.judged[last]]
     # the confirmed change that the current phase starts with (or, still within the baseline's
-    # phase while too few points follow it, contains)
-    confirmed = [r for r in records or () if r.state == "confirmed" and r.x >= phase["x"].iloc[0]]
+    # phase, contains)
+    phase_start = c.x[phase[0]]
+    confirmed = [r for r in records or () if r.state == "confirmed" and r.x >= phase_start]
     change = confirmed[-1] if confirmed else (records[-1] if records else None)
     info: dict[str, Any] = dict.fromkeys(VERDICT_COLUMNS)
+    if kind.one_point_per_event:
+        events = float(hi - lo)
+    elif kind.kind in ("count", "rate", "proportion"):
+        events = float(np.nansum(c.y_sum[rows]))
+    else:
+        events = float("nan")
     info.update(
-        latest_x=last["x"],
-        points=len(rows),
-        events=_events(res, rows),
+        latest_x=c.x[last],
+        points=hi - lo,
+        events=events,
         change_state="none",
-        current_run=_current_run(stretch),
-        run_needed=_run_needed(res, last),
+        current_run=_current_run(c.y[stretch], c.cl[stretch], c.include[stretch]),
+        run_needed=_run_needed(res, float(c.longest_run_max[last])),
     )
-    since_change = rows.iloc[0:0]
+    since_change = rows[:0]
     if change is not None:
         info.update(
             change_state=change.state,
@@ -275,42 +286,60 @@ def _one(
             z=change.z,
             baseline_points=change.baseline_points,
         )
-        since_change = rows[rows["x"] >= change.x]
-        prior = rows[rows["x"] < change.x]
-        before = prior[prior["part"] == prior["part"].iloc[-1]] if len(prior) else prior
-        if change.state != "short_baseline" and len(before) and len(since_change):
-            judged_rows = since_change[since_change["judged"].astype(bool)]
-            centre = judged_rows["cl"].iloc[0] if len(judged_rows) else before["cl"].iloc[-1]
-            side = np.sign(since_change["y"].to_numpy(float) - centre)
+        after = c.x[rows] >= np.datetime64(change.x, "ns") if _is_date(c.x) else None
+        after = after if after is not None else c.x[rows] >= change.x
+        since_change, prior = rows[after], rows[~after]
+        before = prior[c.part[prior] == c.part[prior[-1]]] if prior.size else prior
+        if change.state != "short_baseline" and before.size and since_change.size:
+            judged_rows = since_change[c.judged[since_change]]
+            centre = c.cl[judged_rows[0]] if judged_rows.size else c.cl[before[-1]]
+            with np.errstate(invalid="ignore"):
+                side = np.sign(c.y[since_change] - centre)
             better = 1 if improvement != "decrease" else -1
             info.update(
-                baseline_first_x=before["x"].iloc[0],
-                baseline_last_x=before["x"].iloc[-1],
-                baseline_points=len(before),
+                baseline_first_x=c.x[before[0]],
+                baseline_last_x=c.x[before[-1]],
+                baseline_points=int(before.size),
                 baseline_centre=float(centre),
-                centre_since=_centre_since(res, since_change),
-                points_since=len(since_change),
+                centre_since=_centre_since(kind, mult, c, since_change),
+                points_since=int(since_change.size),
                 better_side=int((side == better).sum()),
                 worse_side=int((side == -better).sum()),
             )
-            if change.state == "pending" and len(judged_rows):
-                info["z"] = float(judged_rows["change_z"].iloc[-1])
+            if change.state == "pending" and judged_rows.size:
+                info["z"] = float(c.change_z[judged_rows[-1]])
 
-    point_type = str(last["point_type"])
-    rare = bool(last.get("too_few_events", False))
+    point_type = str(c.point_type[last])
     if point_type != "common_cause":
-        basis = _deciding_rule(last, kinds)
-        info.update(variation_type=point_type, basis=basis, since=_since(stretch))
-    elif rare:
+        basis = next(
+            (
+                k
+                for col, k in kinds.items()
+                if k != "phase" and col in c.rules and c.rules[col][last]
+            ),
+            "outside",
+        )
+        signal = c.signal[stretch]
+        breaks = np.flatnonzero(~signal)
+        first = stretch[int(breaks[-1]) + 1] if breaks.size else stretch[0]
+        info.update(variation_type=point_type, basis=basis, since=c.x[first])
+    elif c.rare[last]:
         info.update(variation_type="too_few_events", basis="too_few_events")
-    elif confirmed and len(since_change):
+    elif confirmed and since_change.size:
         info.update(
             variation_type=_direction_type(change.direction, improvement),
             basis="change",
             since=change.x,
         )
-    elif bool(last.get("phase_signal", False)):
-        info.update(variation_type="unstable", basis="phase", since=stretch["x"].iloc[0])
+    elif c.phase_signal[last]:
+        info.update(variation_type="unstable", basis="phase", since=c.x[stretch[0]])
     else:
         info.update(variation_type="common_cause", basis="none")
+    for name in ("latest_x", "since", "baseline_first_x", "baseline_last_x"):
+        if isinstance(info[name], np.datetime64):
+            info[name] = pd.Timestamp(info[name])
     return info
+
+
+def _is_date(x: np.ndarray) -> bool:
+    return np.issubdtype(x.dtype, np.datetime64)
