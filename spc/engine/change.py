@@ -146,7 +146,8 @@ def change_z(
     base_weight = seg_sum(np.where(usable & base, weight, 0.0), seg, nseg, base)
     rows = np.flatnonzero(judged)
     w = np.where(usable[rows], weight[rows], 0.0)
-    wy = np.where(usable[rows], weight[rows] * y_l[rows], 0.0)
+    with np.errstate(invalid="ignore"):
+        wy = np.where(usable[rows], weight[rows] * y_l[rows], 0.0)
     by_seg = pd.Series(seg[rows])
     w_cum = pd.Series(w).groupby(by_seg.to_numpy()).cumsum().to_numpy()
     wy_cum = pd.Series(wy).groupby(by_seg.to_numpy()).cumsum().to_numpy()

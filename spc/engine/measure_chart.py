@@ -250,35 +250,34 @@ def _plans(
     ``change_log``) the change log."""
     plans = {}
     skipped: list[str] = []
-    for t, grp in rows.groupby("team", sort=False):
-        t = str(t)
-        periods = pd.to_datetime(grp["period"]).to_numpy(dtype="datetime64[ns]")
+    team = rows["team"].astype(str).to_numpy()
+    period = pd.to_datetime(rows["period"]).to_numpy(dtype="datetime64[ns]")
+    empty = np.full(len(rows), None, dtype=object)
+    notes = rows["annotation"].to_numpy(dtype=object) if "annotation" in rows else empty
+    flags = (
+        rows["phase_start"].fillna(False).to_numpy(dtype=bool)
+        if "phase_start" in rows
+        else np.zeros(len(rows), dtype=bool)
+    )
+    if not change_log:
+        notes, flags = empty, np.zeros(len(rows), dtype=bool)
+    noted = np.flatnonzero([isinstance(n, str) and bool(n.strip()) for n in notes])
+    bounds = np.flatnonzero(np.r_[True, team[1:] != team[:-1]])  # rows are sorted by team
+    for lo, hi in zip(bounds, np.append(bounds[1:], len(team)), strict=True):
+        t, periods = team[lo], period[lo:hi]
         choice = choices.get(t)
         insisted = [pd.Timestamp(p) for p in (choice.phases if choice else ())]
-        kept = _long_enough_phases(grp["period"], insisted)
+        kept = _long_enough_phases(pd.Series(periods), insisted)
         skipped += [f"{t} {p:%d/%m/%Y}" for p in insisted if p not in kept]
-        candidates = []
-        notes = grp["annotation"] if "annotation" in grp else pd.Series(None, index=grp.index)
-        flags = grp["phase_start"] if "phase_start" in grp else pd.Series(False, index=grp.index)
-        if not change_log:
-            notes, flags = pd.Series(None, index=grp.index), pd.Series(False, index=grp.index)
+        mine = noted[(noted > lo) & (noted < hi)]  # a note on the first point has no baseline
+        candidates = [_Candidate(pd.Timestamp(period[i]), notes[i], bool(flags[i])) for i in mine]
         if choice is not None and choice.baseline is not None:
-            if choice.baseline < len(grp):
-                x = grp["period"].iloc[choice.baseline]
-                candidates.append(
-                    _Candidate(x, f"after a baseline of {choice.baseline} points", True)
-                )
-            candidates += [
-                _Candidate(x, n, True)
-                for x, n, f in zip(grp["period"], notes, flags.fillna(False), strict=True)
-                if bool(f) and candidates and x > candidates[0].x
-            ]
-        else:
-            candidates = [
-                _Candidate(x, n if isinstance(n, str) else None, bool(f))
-                for x, n, f in zip(grp["period"], notes, flags.fillna(False), strict=True)
-                if isinstance(n, str) and n.strip() and x > grp["period"].iloc[0]
-            ]
+            first: list[_Candidate] = []
+            if choice.baseline < hi - lo:
+                x = pd.Timestamp(periods[choice.baseline])
+                first = [_Candidate(x, f"after a baseline of {choice.baseline} points", True)]
+            later = [c for c in candidates if c.new_phase and first and c.x > first[0].x]
+            candidates = first + later
         plan = _TeamPlan(periods, list(kept), candidates)
         plan.next_change(None)
         plans[t] = plan

@@ -103,10 +103,9 @@ def _judged(sub: Subgroups, judge_from: JudgeSpec, keys: np.ndarray, seg: np.nda
     if judge_from is None:
         return np.zeros(size, dtype=bool)
     if isinstance(judge_from, Mapping):
-        start = np.zeros(size, dtype=bool)
-        for name, rows in _per_facet(judge_from, keys, "judge_from").items():
-            values = _normalise_x_values(as_list(judge_from[name]), sub.x, "judge_from")
-            start |= rows & _starts_from_values(sub.x, sub.facet_id, values[:1], sub.categorical)
+        start = _facet_starts(
+            sub, {k: as_list(v)[:1] for k, v in judge_from.items()}, keys, "judge_from"
+        )
     else:
         values = _normalise_x_values(as_list(judge_from), sub.x, "judge_from")
         start = _starts_from_values(sub.x, sub.facet_id, values[:1], sub.categorical)
@@ -212,14 +211,9 @@ def facet_keys(sub: Subgroups, facets: Sequence[str]) -> np.ndarray:
 def _per_facet(spec: Mapping[Any, Any], keys: np.ndarray, arg: str) -> dict[Any, np.ndarray]:
     """Rows of each facet named in a per-facet dict, raising for unknown facet values."""
     # one pass over the rows (a thousand wards' dicts stay fast), then a mask per named facet
-    rows_of = pd.Series(np.arange(keys.size)).groupby(pd.Series(keys, dtype=object)).indices
+    rows_of = _rows_by_facet(spec, keys, arg)
     out = {}
     for name in spec:
-        if name not in rows_of:
-            sample = ", ".join(map(repr, sorted(rows_of, key=str)[:8]))
-            raise SPCError(
-                f"{arg} names facet {name!r}, which is not in the data (facets: {sample})"
-            )
         mask = np.zeros(keys.size, dtype=bool)
         mask[rows_of[name]] = True
         out[name] = mask
@@ -252,6 +246,47 @@ def _starts_from_values(
     return (count_le > before) & ~first
 
 
+def _facet_starts(
+    sub: Subgroups, spec: Mapping[Any, list[Any]], keys: np.ndarray, arg: str
+) -> np.ndarray:
+    """True at the first subgroup on or after each x value of ``spec`` ({facet: [x, ...]}),
+    within that facet's rows; a facet's first subgroup is never a start (it starts phase 1).
+
+    One groupby and one conversion of all the values: a thousand wards' starts stay fast.
+    """
+    size = sub.x.size
+    start = np.zeros(size, dtype=bool)
+    rows_of = _rows_by_facet(spec, keys, arg)
+    pairs = [(name, v) for name, values in spec.items() for v in values]
+    if not pairs:
+        return start
+    values = _normalise_x_values([v for _, v in pairs], sub.x, arg)
+    for (name, _), value in zip(pairs, values, strict=True):
+        rows = rows_of[name]
+        xs = sub.x[rows]
+        if sub.categorical:
+            hit = np.flatnonzero(xs == value)
+            pos = int(hit[0]) if hit.size else len(rows)
+        else:
+            pos = int(np.searchsorted(xs, value, side="left"))
+        if 0 < pos < len(rows):
+            start[rows[pos]] = True
+    return start
+
+
+def _rows_by_facet(spec: Mapping[Any, Any], keys: np.ndarray, arg: str) -> dict[Any, np.ndarray]:
+    """Row positions of each facet named in ``spec`` (rows are contiguous and sorted by x
+    within a facet), raising for facet values not in the data."""
+    rows_of = pd.Series(np.arange(keys.size)).groupby(pd.Series(keys, dtype=object)).indices
+    for name in spec:
+        if name not in rows_of:
+            sample = ", ".join(map(repr, sorted(rows_of, key=str)[:8]))
+            raise SPCError(
+                f"{arg} names facet {name!r}, which is not in the data (facets: {sample})"
+            )
+    return rows_of
+
+
 def _phase_numbers(sub: Subgroups, part: PartSpec, keys: np.ndarray) -> np.ndarray:
     """Phase (part) number 1, 2, ... for every subgroup."""
     size = sub.x.size
@@ -264,10 +299,7 @@ def _phase_numbers(sub: Subgroups, part: PartSpec, keys: np.ndarray) -> np.ndarr
         new[1:] = labels[1:] != labels[:-1]
         new &= ~first
     elif isinstance(part, Mapping):
-        new = np.zeros(size, dtype=bool)
-        for name, rows in _per_facet(part, keys, "part").items():
-            values = _normalise_x_values(as_list(part[name]), sub.x, "part")
-            new |= rows & _starts_from_values(sub.x, sub.facet_id, values, sub.categorical)
+        new = _facet_starts(sub, {k: as_list(v) for k, v in part.items()}, keys, "part")
     else:
         values = _normalise_x_values(as_list(part), sub.x, "part")
         new = _starts_from_values(sub.x, sub.facet_id, values, sub.categorical)
