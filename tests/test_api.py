@@ -62,10 +62,12 @@ def test_warnings_have_classes() -> None:
     with warnings.catch_warnings(record=True) as got:
         warnings.simplefilter("always")
         spc.qic(df, x="x", y="y", n="n", chart="u", part=[11], freeze=5, exclude=[99])
+        spc.qic(df, x="x", y="y", n="n", chart="u", judge_from=30)
     kinds = {type(w.message) for w in got}
     assert {TrialLimitsWarning, IgnoredSettingWarning, DataWarning} <= kinds
     assert all(issubclass(k, SPCWarning) for k in kinds)
     settings = sorted(
         w.message.setting for w in got if isinstance(w.message, IgnoredSettingWarning)
     )
-    assert settings == ["exclude", "freeze"]
+    # freeze with phases is applied (within each phase), so only the two that matched nothing
+    assert settings == ["exclude", "judge_from"]

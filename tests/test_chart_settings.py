@@ -111,27 +111,34 @@ def test_write_keeps_other_entries_and_is_readable(tmp_path):
 
 # ------------------------------------------------------------------------ the engine
 def test_team_settings_equal_the_same_qic_arguments(example_data):
-    """Applying a choice is exactly passing freeze/exclude/target to the engine."""
+    """A team's baseline is judged exactly as qic(judge_from=) judges it, its exclusions and
+    target are qic's exclude and target."""
     settings = ChartSettings({TEAM: {MEASURE: MeasureChoice(12, (AUG_2022,), 5.0)}})
+    thirteenth = pd.Timestamp("2022-04-01")  # the example starts in April 2021
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
         got = chart_measure(
             example_data, MEASURE, team=TEAM, settings=settings, rules="mdc", phases=False
         )
-        want = chart_measure(
+        judged = chart_measure(
             example_data,
             MEASURE,
             team=TEAM,
             rules="mdc",
-            phases=False,
-            freeze=12,
+            judge_from=thirteenth,
             exclude=[AUG_2022],
             target=5.0,
         )
-    pd.testing.assert_frame_equal(got.data, want.data)
+    v = got.verdicts.iloc[0]
+    assert v["change_x"] == thirteenth and v["baseline_points"] == 12
     d = got.data
-    assert d["baseline"].sum() == 12 and not d.loc[d["x"] == AUG_2022, "include"].item()
-    assert (d["target"] == 5.0).all()
+    assert not d.loc[d["x"] == AUG_2022, "include"].item() and (d["target"] == 5.0).all()
+    if v["change_state"] == "confirmed":  # new limits from the 13th point
+        assert d.loc[d["x"] >= thirteenth, "part"].nunique() == 1
+        assert d.loc[d["x"] < thirteenth, "part"].max() == 1
+        assert d.loc[d["x"] >= thirteenth, "part"].iloc[0] == 2
+    else:
+        pd.testing.assert_frame_equal(got.data, judged.data)
 
 
 def test_faceted_settings_apply_per_team_only(example_data):
@@ -149,15 +156,13 @@ def test_faceted_settings_apply_per_team_only(example_data):
             facet="team",
             settings=settings,
             rules="mdc",
-            phases=False,
             target=8.0,
         )
-        plain = chart_measure(
-            example_data, MEASURE, facet="team", rules="mdc", phases=False, target=8.0
-        )
+        plain = chart_measure(example_data, MEASURE, facet="team", rules="mdc", target=8.0)
     d, p = res.data, plain.data
     elm, others = d["team"] == TEAM, d["team"] != TEAM
-    assert d.loc[elm, "baseline"].sum() == 12 and (d.loc[elm, "target"] == 5.0).all()
+    assert res.verdicts.set_index("team").loc[TEAM, "baseline_points"] == 12
+    assert (d.loc[elm, "target"] == 5.0).all()
     assert not d.loc[elm & (d["x"] == AUG_2022), "include"].item()
     # other teams are exactly as without settings (their target is the overriding 8)
     pd.testing.assert_frame_equal(
@@ -183,31 +188,39 @@ def test_team_report_summary_and_overview_agree(example_data):
     last = section.result.data.iloc[-1]
     assert np.isclose(row["centre"], last["cl"]) and np.isclose(row["ucl"], last["ucl"])
     assert row["target"] == 5.0 == section.latest["target"]
-    assert "frozen on a baseline of 12 points" in section.caption
+    assert row["variation_type"] == section.latest["variation_type"]
+    assert row["verdict"] == section.latest["verdict"] and section.caption.startswith(
+        row["verdict"]
+    )
+    assert "after a baseline of 12 points" in section.caption
     assert "Aug 2022" in section.caption or "August 2022" in section.caption
 
 
-def test_report_says_when_a_baseline_is_not_applied(example_data):
-    """Anhøj rules with change-log phases: qicharts2 ignores freeze; the report says so."""
+def test_a_baseline_with_change_log_phases_is_applied(example_data):
+    """Every rule set: a team's baseline is the reference for judging, never ignored."""
     settings = ChartSettings({TEAM: {MEASURE: MeasureChoice(baseline=12)}})
     report = build_team_report(
         example_data[example_data["team"] == TEAM], TEAM, [MEASURE], settings=settings
     )
-    assert report.sections[0].result.data["part"].max() > 1
-    assert any("the team's baseline of 12 points is not applied" in n for n in report.data_warnings)
+    v = report.sections[0].result.verdicts.iloc[0]
+    assert v["baseline_points"] == 12 and v["change_x"] == pd.Timestamp("2022-04-01")
+    assert not any("not applied" in n for n in report.data_warnings)
 
 
 def test_sustained_improvement_leaves_excluded_points_out_of_the_baseline(example_data):
-    team = "AVN-OAK"
+    team = "BRK-OAK"
     rows = example_data[example_data["team"] == team]
     first = rows.loc[rows["phase_start"].fillna(False).astype(bool), "period"].min()
     before = rows[(rows["measure"] == MEASURE) & (rows["period"] < first)]
-    best = before.loc[before["value"].idxmin(), "period"]
-    settings = ChartSettings({team: {MEASURE: MeasureChoice(exclude=(best,))}})
+    settings = ChartSettings({team: {MEASURE: MeasureChoice(exclude=(before["period"].iloc[3],))}})
     plain = sustained_improvement(rows, [MEASURE]).iloc[0]
     chosen = sustained_improvement(rows, [MEASURE], settings=settings).iloc[0]
-    assert plain["points_before"] == chosen["points_before"]
-    # In the example example_data, leaving the best baseline month out raises the baseline centre
-    # enough for the later months to read as a sustained improvement.
-    assert (plain["improving_points"], plain["verdict"]) == (0, "no sustained change yet")
-    assert chosen["improving_points"] > 0 and chosen["verdict"] == "sustained improvement"
+    assert plain["points_before"] == chosen["points_before"] == len(before)
+    assert plain["first_change"] == chosen["first_change"] == f"{first:%Y-%m-%d}"
+    res_plain = chart_measure(rows, MEASURE, team=team)
+    res_chosen = chart_measure(rows, MEASURE, team=team, settings=settings)
+    # the excluded baseline month moves the baseline centre, so the verdict's numbers follow
+    assert (
+        res_plain.verdicts["baseline_centre"].item()
+        != res_chosen.verdicts["baseline_centre"].item()
+    )

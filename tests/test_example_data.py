@@ -131,7 +131,12 @@ def test_generate_reproduces_the_committed_files(tmp_path, monkeypatch):
 
 def test_load_example_single_file_and_errors():
     ev = spc.load_example("events.csv")
-    assert set(ev["measure"]) == {"days_between_falls_with_harm", "days_between_pu_cat3plus"}
+    assert set(ev["measure"]) == {
+        "days_between_falls_with_harm",
+        "days_between_pu_cat2plus",
+        "days_between_pu_cat3plus",
+        "days_between_hat",
+    }
     with pytest.raises(SPCError, match=r"unknown example 'nope'"):
         spc.load_example("nope")
 

@@ -35,7 +35,8 @@ def box(example_data, tmp_path_factory):
 def test_default_settings_follow_catalogue_and_change_log(example_data):
     s = default_settings(example_data, TEAM, MEASURE)
     assert (s.chart, s.improvement, s.rules) == ("u", "decrease", "anhoej")
-    assert s.phase_starts == [pd.Timestamp("2022-09-01")]
+    # the change log's changes are judged by the chart (as in the reports): no phase is forced
+    assert s.phase_starts == []
     assert s.notes[pd.Timestamp("2022-09-01")].startswith("PDSA 1:")
     assert default_settings(example_data, TEAM, "vte_risk_assessment_percent").target == 95.0
     with pytest.raises(SPCError, match="not in the data"):
@@ -74,32 +75,32 @@ def test_qic_overrides_apply_every_setting():
         improvement="neutral",
     )
     kw = qic_overrides(s, MEASURE)
-    assert kw == {
-        "phases": False,
-        "chart": "i",
-        "rules": "ihi",
-        "improvement": "neutral",
-        "target": 5.0,
-        "part": [pd.Timestamp("2023-01-01")],
-        "freeze": 12,
-        "exclude": [pd.Timestamp("2022-01-01")],
-    }
+    choice = kw.pop("settings").choice(TEAM, MEASURE)
+    assert kw == {"chart": "i", "rules": "ihi", "improvement": "neutral", "target": 5.0}
+    assert choice.baseline == 12 and choice.target == 5.0
+    assert choice.phases == (pd.Timestamp("2023-01-01"),)
+    assert choice.exclude == (pd.Timestamp("2022-01-01"),)
     assert qic_overrides(ExploreSettings(TEAM, MEASURE, "c"), MEASURE)["n"] is None
 
 
 def test_compute_labels_and_settings_change_the_result(example_data):
     base = compute(example_data, default_settings(example_data, TEAM, MEASURE))
     assert base.ok and base.title.startswith("Inpatient falls per 1,000 occupied bed days")
-    assert base.caption.startswith("Inpatient falls per 1,000 occupied bed days, U chart")
+    # the verdict first, as in the reports: PDSA 1 confirmed, new limits from it
+    assert base.caption.startswith("Since PDSA 1 (Sep 2022) inpatient falls per 1,000")
     assert base.result.data["part"].max() == 2
-    one = compute(
+    more = compute(
         example_data,
         default_settings(
-            example_data, TEAM, MEASURE, phase_starts=[], exclude=[pd.Timestamp("2022-01-01")]
+            example_data,
+            TEAM,
+            MEASURE,
+            phase_starts=[pd.Timestamp("2023-06-01")],
+            exclude=[pd.Timestamp("2022-01-01")],
         ),
     )
-    assert one.result.data["part"].max() == 1
-    assert not one.result.data.set_index("x").loc[pd.Timestamp("2022-01-01"), "include"]
+    assert more.result.data["part"].max() == 3  # a phase the fellow insists on
+    assert not more.result.data.set_index("x").loc[pd.Timestamp("2022-01-01"), "include"]
     bad = compute(
         example_data,
         default_settings(example_data, TEAM, "days_between_falls_with_harm", chart="u"),
@@ -128,12 +129,14 @@ def test_changes_frame_and_files_round_trip(example_data, tmp_path):
     s = default_settings(example_data, TEAM, MEASURE)
     frame = changes_frame(s)
     assert tuple(frame.columns) == CHANGES_COLUMNS
-    assert frame["new_phase"].tolist() == ["yes", "no", "no"]
+    assert frame["new_phase"].tolist() == ["yes", "no", "no"]  # as the change log says
     assert frame["cycle"].iloc[0] == "PDSA 1" and (frame["measure"] == MEASURE).all()
     path = write_changes(s, tmp_path / "change_log.csv")
     other = default_settings(example_data, "AVN-OAK", MEASURE)
     write_changes(other, path)
-    write_changes(default_settings(example_data, TEAM, MEASURE, phase_starts=[]), path)  # replaces
+    write_changes(  # replaces
+        default_settings(example_data, TEAM, MEASURE, phase_starts=[], marked=[]), path
+    )
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert set(back["team"]) == {TEAM, "AVN-OAK"}
     assert (back.loc[back["team"] == TEAM, "new_phase"] == "no").all()
@@ -228,15 +231,16 @@ def test_widget_controls_update_chart_caption_and_summary(box):
 def test_widget_phases_add_remove(box):
     c = box.controls
     c["team"].value = "DNM-OAK"
-    assert box.settings.team == "DNM-OAK" and box.outcome.result.data["part"].max() == 1
-    c["phase_pick"].value = pd.Timestamp("2022-12-01")
-    c["phase_note"].value = "PDSA 1: temporary ward"
+    # the move to temporary accommodation is a confirmed change: new limits from Dec 2022
+    assert box.settings.team == "DNM-OAK" and box.outcome.result.data["part"].max() == 2
+    c["phase_pick"].value = pd.Timestamp("2021-10-01")
+    c["phase_note"].value = "PDSA 0: new rota"
     c["phase_add"].click()
-    assert box.outcome.result.data["part"].max() == 2
-    assert "temporary ward" in box.settings.notes[pd.Timestamp("2022-12-01")]
-    c["phases"].value = (pd.Timestamp("2022-12-01"),)
+    assert box.outcome.result.data["part"].max() == 3
+    assert "new rota" in box.settings.notes[pd.Timestamp("2021-10-01")]
+    c["phases"].value = (pd.Timestamp("2021-10-01"),)
     c["phase_remove"].click()
-    assert box.outcome.result.data["part"].max() == 1
+    assert box.outcome.result.data["part"].max() == 2
 
 
 def test_widget_measure_what_if_and_exports(box):

@@ -242,10 +242,20 @@ def test_change_log_phases_split_the_chart(example_data):
 
 
 def test_several_teams_facet_and_phases_per_team(example_data):
-    teams = ["AVN-ELM", "DNM-OAK"]
+    teams = ["AVN-ELM", "DNM-OAK", "AVN-ASH"]
     res = spc.chart_measure(example_data, "falls_per_1000_obd", team=teams)
     parts = res.data.groupby("team")["part"].max()
-    assert parts["AVN-ELM"] == 2 and parts["DNM-OAK"] == 1  # DNM-OAK changes are not phases
+    v = res.verdicts.set_index("team")
+    # each team's first change judged against its own baseline: AVN-ELM's falls fell, DNM-OAK's
+    # rose after the ward moved (a change with no measure counts for every topic); both are
+    # confirmed and get new limits, AVN-ASH's change made no difference and keeps its baseline
+    assert parts["AVN-ELM"] == 2 and parts["DNM-OAK"] == 2 and parts["AVN-ASH"] == 1
+    assert v.loc["AVN-ELM", "variation_type"] == "special_cause_improvement"
+    assert v.loc["DNM-OAK", "variation_type"] == "special_cause_concern"
+    assert v.loc["AVN-ASH", "variation_type"] == "common_cause"
+    assert v.loc["AVN-ASH", "change_state"] == "pending"
+    judged = res.data[res.data["team"] == "AVN-ASH"]
+    assert judged["judged"].sum() == 18 and (judged.loc[judged["judged"], "baseline"] == 0).all()
 
 
 def test_late_joiner_has_a_shorter_series(example_data):
@@ -303,6 +313,10 @@ def test_change_log_phases_need_enough_points_each_side() -> None:
 @pytest.mark.filterwarnings("ignore:.*trial limits:spc.SPCWarning")
 def test_chart_measure_says_which_phase_starts_it_skipped() -> None:
     data = spc.load_example()
+    team, measure = "AVN-ELM", "days_between_falls_with_harm"
+    late = data.loc[(data["team"] == team) & (data["measure"] == measure), "period"].iloc[-3]
+    choice = spc.data.chart_settings.MeasureChoice(phases=(late,))
+    settings = spc.data.chart_settings.ChartSettings({team: {measure: choice}})
     with pytest.warns(spc.SPCWarning, match="phase start.* not applied .* fewer than 6 points"):
-        res = spc.chart_measure(data, "days_between_falls_with_harm", team="AVN-ELM")
+        res = spc.chart_measure(data, measure, team=team, settings=settings)
     assert res.data["part"].max() == 1  # 7 events: no phase long enough

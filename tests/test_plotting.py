@@ -134,7 +134,7 @@ def test_plotted_data_equal_the_computed_frame() -> None:
 
 
 def test_signals_use_shape_and_colour() -> None:
-    res = result("u", improvement="decrease")
+    res = result("u", improvement="decrease", rules="ihi")  # the drop makes a shift
     ax = plot(res)
     d = res.data
     improved = d["point_type"] == "special_cause_improvement"

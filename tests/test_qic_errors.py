@@ -134,19 +134,45 @@ def test_short_phases_warn_about_trial_limits(falls) -> None:
         spc.qic(falls, x="month", y="falls", n="bed_days", chart="u", facet="ward")
 
 
-def test_freeze_with_part_warns_and_is_ignored(falls) -> None:
-    with pytest.warns(SPCWarning, match="freeze is ignored when part is given"):
-        res = spc.qic(
+def test_freeze_with_part_applies_within_each_phase(falls) -> None:
+    """A baseline and phases work together under every rule set (qicharts2 silently ignores
+    freeze with part; NHSRplotthedots fixes the limits within each phase, as here)."""
+    res = spc.qic(
+        falls,
+        x="month",
+        y="falls",
+        n="bed_days",
+        chart="u",
+        facet="ward",
+        part=["2023-07-01"],
+        freeze=6,
+    )
+    d = res.data
+    per_phase = d.groupby(["ward", "part"])["baseline"].sum()
+    assert (per_phase == 6).all()
+    # the later points of each phase are judged against limits of its first six
+    first = d[(d["part"] == 1)].groupby("ward")["cl"].nunique()
+    assert (first == 1).all()
+
+
+def test_judge_from_and_freeze_are_exclusive(falls) -> None:
+    with pytest.raises(SPCError, match=r"either freeze .* or judge_from"):
+        spc.qic(
+            falls, x="month", y="falls", n="bed_days", chart="u", freeze=6, judge_from="2023-01-01"
+        )
+
+
+def test_judge_from_at_a_phase_start_is_refused(falls) -> None:
+    with pytest.raises(SPCError, match="first point of its phase"):
+        spc.qic(
             falls,
             x="month",
             y="falls",
             n="bed_days",
             chart="u",
-            facet="ward",
             part=["2023-07-01"],
-            freeze=6,
+            judge_from="2023-07-01",
         )
-    assert res.data["baseline"].all()
 
 
 def test_zero_denominator_is_a_missing_point_with_a_warning(falls) -> None:

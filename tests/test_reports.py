@@ -119,8 +119,10 @@ def test_team_report_sections(elm) -> None:
     )
     assert [s.measure for s in report.sections] == MEASURES
     falls = report.sections[0]
-    assert falls.headline.startswith("Inpatient falls per 1,000 occupied bed days: ")
-    assert "against the target of 4" in falls.headline
+    # the verdict first: PDSA 1 against the baseline before it
+    assert falls.headline.startswith("Since PDSA 1 (Sep 2022) inpatient falls per 1,000")
+    assert falls.headline.startswith(falls.latest["verdict"])
+    assert "Latest: " in falls.headline and "against the target of 4" in falls.headline
     assert falls.latest["assurance"] in ("consistent_pass", "consistent_fail", "inconsistent")
     assert falls.caption and "what it does not mean" in falls.caption.lower()
     assert falls.annotations is not None and "PDSA" in " ".join(falls.annotations["text"])
@@ -500,7 +502,7 @@ def test_render_applies_chart_settings_everywhere_and_rerenders_when_they_change
     summary = pd.read_csv(out / "summary.csv").set_index("team")
     assert summary.loc["AVN-ELM", "target"] == 5.5 and summary.loc["AVN-OAK", "target"] == 7
     page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()
-    assert "frozen on a baseline of 12 points" in page and "Aug 2022" in page
+    assert "after a baseline of 12 points" in page and "Aug 2022" in page
     # The overview's grid (computed in its kernel) says what the index's grid (from the frame
     # of summary.csv) says: same teams, values and icons (nbconvert re-serialises the markup).
     index_grid = _grid_readings(out / "index.html")

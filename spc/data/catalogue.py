@@ -56,7 +56,8 @@ class Measure:
 
     ``value = sum(numerator) / sum(denominator) * multiplier``, in ``unit``. Days-between
     measures (``source == "events"``) have no columns; they count ``severities`` of
-    ``event_type`` from the event log.
+    ``event_type`` from the event log. ``rare_events_measure`` names the measure to read where
+    this one has too few events for run rules (a days-between measure of the same events).
     """
 
     id: str
@@ -75,6 +76,7 @@ class Measure:
     severities: tuple[str, ...] = ()
     target: float | None = None
     min_denominator: float | None = None
+    rare_events_measure: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as a plain dict (lists joined with ``+`` for display)."""
@@ -181,6 +183,9 @@ def _check_entry(
         kind = CHART_TYPES.get(values.get("chart"))
         if kind is not None and kind.needs_n and not values["denominator"]:
             bad("denominator", f"a {values.get('chart')} chart needs a denominator column")
+    alternative = values.get("rare_events_measure")
+    if alternative is not None and (not isinstance(alternative, str) or not alternative.strip()):
+        bad("rare_events_measure", "must be a measure id in quotes, or left out")
     if len(problems) > n_before:
         return None
     kwargs = {k: values[k] for k in _FIELD_NAMES if k in values}
@@ -234,6 +239,13 @@ def load_catalogue(extra: str | Path | Sequence[str | Path] | None = None) -> di
             m = _check_entry(origin, mid, raw, catalogue.get(mid), problems)
             if m is not None:
                 catalogue[mid] = m
+    for mid, m in catalogue.items():
+        alt = m.rare_events_measure
+        if alt is not None and alt not in catalogue:
+            problems.append(
+                f"entry {mid!r}, field 'rare_events_measure': {alt!r} is not a measure id"
+                f"{did_you_mean(alt, catalogue)}"
+            )
     if problems:
         raise CatalogueError(problems)
     return catalogue
@@ -256,7 +268,7 @@ def measures(extra: str | Path | Sequence[str | Path] | None = None) -> pd.DataF
 
     Columns: title, topic, type, source, numerator, denominator (column names joined with
     ``+``), event_type, severities, multiplier, unit, chart, improvement, target,
-    min_denominator, definition.
+    min_denominator, rare_events_measure, definition.
 
     >>> m = measures()
     >>> m.loc["harm_free_percent", "chart"], float(m.loc["harm_free_percent", "target"])
@@ -266,6 +278,6 @@ def measures(extra: str | Path | Sequence[str | Path] | None = None) -> pd.DataF
     order = [
         "id", "title", "topic", "type", "source", "numerator", "denominator", "event_type",
         "severities", "multiplier", "unit", "chart", "improvement", "target", "min_denominator",
-        "definition",
+        "rare_events_measure", "definition",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=order).set_index("id")

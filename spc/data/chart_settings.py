@@ -1,23 +1,26 @@
-"""Chart settings per team and measure: baseline, excluded points and target.
+"""Chart settings per team and measure: baseline, phases, excluded points and target.
 
 An improvement fellow decides these in the explorer (``spc.explore``); the explorer saves them
 in a small JSON file and the team reports, the collaborative overview and ``summary.csv`` read
 it (``safety-spc render --chart-settings PATH``), so what a fellow decides interactively is what
-the collaborative's reports show. Phase starts and change notes are not kept here: they live in
-the change log (the ``changes`` template), which the explorer exports alongside.
+the collaborative's reports show. Change notes are not kept here: they live in the change log
+(the ``changes`` template), which the explorer exports alongside.
 
 The file, UTF-8 JSON, keyed by team and then by measure id::
 
     {
       "AVN-ELM": {
-        "falls_per_1000_obd": {"baseline": 12, "exclude": ["2023-08-01"], "target": 5.5}
+        "falls_per_1000_obd": {"baseline": 12, "exclude": ["2023-08-01"], "target": 5.5,
+                               "phases": ["2023-04-01"]}
       }
     }
 
-``baseline`` is the number of points the centre line and limits are computed from (then
-frozen and extended); ``exclude`` lists x values (ISO dates, ``YYYY-MM-DD``) left out of the
-calculations but still shown; ``target`` is in the measure's unit (95 means 95 %). Every field is
-optional.
+``baseline`` is the number of points the centre line and limits are computed from; the later
+points are judged against them (frozen and extended), as points after a change are judged
+against the points before it (docs/verdicts.md); ``phases`` lists dates where new limits start
+whatever the data say; ``exclude`` lists x values left out of the calculations but still shown
+(dates as ISO ``YYYY-MM-DD``); ``target`` is in the measure's unit (95 means 95 %). Every field
+is optional.
 
 >>> settings = ChartSettings({"W1": {"falls_per_1000_obd": MeasureChoice(baseline=12)}})
 >>> settings.choice("W1", "falls_per_1000_obd").baseline
@@ -40,31 +43,39 @@ from spc._files import write_atomic
 from spc.errors import SPCError, did_you_mean
 
 #: The fields a measure's entry may have.
-FIELDS = ("baseline", "exclude", "target")
+FIELDS = ("baseline", "exclude", "target", "phases")
 
 
 @dataclass(frozen=True)
 class MeasureChoice:
-    """One team's choices for one measure (``None``/empty: the catalogue's defaults)."""
+    """One team's choices for one measure (``None``/empty: the catalogue's defaults).
+
+    ``baseline``: the first this-many points are the baseline and the later points are judged
+    against it (instead of the points before the team's first change). ``phases``: dates where
+    new limits start whatever the data say (the fellow insists). ``exclude``: points left out
+    of the calculations. ``target``: in the plotted unit.
+    """
 
     baseline: int | None = None
     exclude: tuple[pd.Timestamp, ...] = ()
     target: float | None = None
+    phases: tuple[pd.Timestamp, ...] = ()
 
     def is_empty(self) -> bool:
         """True when nothing differs from the defaults."""
-        return self.baseline is None and not self.exclude and self.target is None
+        return (
+            self.baseline is None and not self.exclude and self.target is None and not self.phases
+        )
 
     def qic_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`spc.qic` that apply this choice to one team's chart:
-        ``freeze``, ``exclude`` and ``target``, each only when chosen.
+        """Keyword arguments for :func:`spc.qic` that apply this choice's exclusions and target
+        to one team's chart (``spc.chart_measure`` applies the baseline and phases, which it
+        judges with the change log).
 
         >>> MeasureChoice(baseline=12, target=5.5).qic_kwargs()
-        {'freeze': 12, 'target': 5.5}
+        {'target': 5.5}
         """
         out: dict[str, Any] = {}
-        if self.baseline is not None:
-            out["freeze"] = self.baseline
         if self.exclude:
             out["exclude"] = list(self.exclude)
         if self.target is not None:
@@ -80,6 +91,8 @@ class MeasureChoice:
             out["exclude"] = [_iso(x) for x in sorted(self.exclude)]
         if self.target is not None:
             out["target"] = float(self.target)
+        if self.phases:
+            out["phases"] = [_iso(x) for x in sorted(self.phases)]
         return out
 
 
@@ -136,17 +149,14 @@ class ChartSettings:
             if c is not None:
                 first, last = spans[t]
                 kept = tuple(x for x in c.exclude if first <= x <= last)
-                chosen[t] = MeasureChoice(c.baseline, kept, c.target)
+                chosen[t] = MeasureChoice(c.baseline, kept, c.target, c.phases)
         if not chosen:
             return {}
         out: dict[str, Any] = {}
         if not faceted:
             c = chosen.get(teams[0]) if teams else None
             return {} if c is None else c.qic_kwargs()
-        freeze = {t: c.baseline for t, c in chosen.items() if c.baseline is not None}
         exclude = {t: list(c.exclude) for t, c in chosen.items() if c.exclude}
-        if freeze:
-            out["freeze"] = freeze
         if exclude:
             out["exclude"] = exclude
         if any(c.target is not None for c in chosen.values()):
@@ -213,18 +223,8 @@ def _parse_entry(where: str, raw: Any, problems: list[str]) -> MeasureChoice | N
             f"{baseline!r} is not a whole number of points of 1 or more "
             "(use null for no frozen baseline)",
         )
-    exclude: list[pd.Timestamp] = []
-    raw_exclude = raw.get("exclude", [])
-    if not isinstance(raw_exclude, list):
-        bad("exclude", 'must be a list of dates like ["2023-08-01"]')
-        raw_exclude = []
-    for item in raw_exclude:
-        try:
-            if not isinstance(item, str):
-                raise ValueError
-            exclude.append(pd.Timestamp(pd.to_datetime(item, format="%Y-%m-%d")))
-        except ValueError:
-            bad("exclude", f'{item!r} is not a date written YYYY-MM-DD (e.g. "2023-08-01")')
+    exclude = _dates(raw, "exclude", bad)
+    phases = _dates(raw, "phases", bad)
     target = raw.get("target")
     if target is not None and (
         isinstance(target, bool) or not isinstance(target, int | float) or not math.isfinite(target)
@@ -236,7 +236,25 @@ def _parse_entry(where: str, raw: Any, problems: list[str]) -> MeasureChoice | N
         baseline=None if baseline is None else int(baseline),
         exclude=tuple(sorted(set(exclude))),
         target=None if target is None else float(target),
+        phases=tuple(sorted(set(phases))),
     )
+
+
+def _dates(raw: Mapping[str, Any], name: str, bad: Any) -> list[pd.Timestamp]:
+    """The list of ISO dates in field ``name``, reporting each bad item through ``bad``."""
+    items = raw.get(name, [])
+    if not isinstance(items, list):
+        bad(name, 'must be a list of dates like ["2023-08-01"]')
+        return []
+    out = []
+    for item in items:
+        try:
+            if not isinstance(item, str):
+                raise ValueError
+            out.append(pd.Timestamp(pd.to_datetime(item, format="%Y-%m-%d")))
+        except ValueError:
+            bad(name, f'{item!r} is not a date written YYYY-MM-DD (e.g. "2023-08-01")')
+    return out
 
 
 def read_chart_settings(

@@ -23,6 +23,10 @@ VARIATION_ICONS = (
     "concern_low",
     "neutral_high",
     "neutral_low",
+    # not Making Data Count's: a phase signal (too few crossings) gives no direction, and a
+    # chart of too few events no run-based verdict (docs/verdicts.md)
+    "unstable",
+    "too_few_events",
 )
 ASSURANCE_ICONS = ("pass", "fail", "inconsistent")
 #: Summary ``assurance_type`` -> assurance icon key.
@@ -34,14 +38,17 @@ ASSURANCE_ICON = {
 
 
 def variation_icon(point_type: object, improvement: object = None) -> str | None:
-    """Icon name for the latest point's ``point_type`` (NHSRplotthedots ``ptd_get_icons``);
-    ``None`` for a missing point type.
+    """Icon name for the latest point's ``point_type`` or a summary's ``variation_type``
+    (NHSRplotthedots ``ptd_get_icons``, plus ``unstable`` and ``too_few_events``); ``None`` for
+    a missing one.
 
     >>> variation_icon("special_cause_concern", "increase")
     'concern_low'
     """
     if not isinstance(point_type, str) or not point_type:
         return None
+    if point_type in ("unstable", "too_few_events"):
+        return point_type
     if point_type == "special_cause_neutral_high":
         return "neutral_high"
     if point_type == "special_cause_neutral_low":

@@ -38,14 +38,25 @@ _CALLER = 3
 
 @dataclass
 class Segments:
-    """Phase numbers, positions and baseline of every subgroup; ``seg`` numbers each facet x
-    phase (contiguous, 0 .. nseg-1)."""
+    """Phase numbers, positions, baseline and judged points of every subgroup.
+
+    ``seg`` numbers each facet x phase (contiguous, 0 .. nseg-1): the points that share a centre
+    line and limits. ``rule_seg`` numbers the stretches the runs analysis and rules judge on
+    their own: the facet x phase, split where ``judge_from`` starts judging later points
+    against the baseline before them (``judged``).
+    """
 
     part_no: np.ndarray
     xx: np.ndarray
     seg: np.ndarray
     nseg: int
     baseline: np.ndarray
+    judged: np.ndarray
+    rule_seg: np.ndarray
+    nrule_seg: int
+
+
+JudgeSpec = Any | Mapping[Any, Any] | None
 
 
 def segments(
@@ -53,10 +64,11 @@ def segments(
     part: PartSpec,
     freeze: int | Mapping[Any, int] | None,
     keys: np.ndarray,
-    is_mdc: bool,
+    judge_from: JudgeSpec = None,
 ) -> Segments:
-    """Phases from ``part``, the facet x phase segments and the baseline from ``freeze``
-    (counted within each phase for Making Data Count, from each facet's start otherwise)."""
+    """Phases from ``part``, the facet x phase segments, the baseline from ``freeze`` (the
+    first points of each phase) and the points ``judge_from`` judges against the points of
+    their phase before it."""
     size = sub.x.size
     part_no = _phase_numbers(sub, part, keys)
     xx = _positions(sub.facet_id)
@@ -71,8 +83,57 @@ def segments(
         limit = per_facet_values(freeze, keys, "freeze")
         if isinstance(freeze, Mapping):
             limit[np.isnan(limit)] = np.inf  # facets not named keep every point as baseline
-        baseline = (position_in_part if is_mdc else xx) <= limit
-    return Segments(part_no, xx, seg, nseg, baseline)
+        # Within each phase (NHSRplotthedots' fix_after_n_points; without phases this is
+        # qicharts2's freeze): a baseline and phases work together under every rule set.
+        baseline = position_in_part <= limit
+    judged = _judged(sub, judge_from, keys, seg)
+    baseline &= ~judged
+    rule_new = seg_new.copy()
+    rule_new[1:] |= judged[1:] & ~judged[:-1]
+    rule_seg = np.cumsum(rule_new) - 1
+    return Segments(
+        part_no, xx, seg, nseg, baseline, judged, rule_seg, int(rule_seg[-1]) + 1 if size else 0
+    )
+
+
+def _judged(sub: Subgroups, judge_from: JudgeSpec, keys: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """True from the first subgroup on or after each facet's ``judge_from`` value to the end of
+    its phase; a value at a phase's first point would leave no baseline and is refused."""
+    size = sub.x.size
+    if judge_from is None:
+        return np.zeros(size, dtype=bool)
+    if isinstance(judge_from, Mapping):
+        start = _facet_starts(
+            sub, {k: as_list(v)[:1] for k, v in judge_from.items()}, keys, "judge_from"
+        )
+    else:
+        values = _normalise_x_values(as_list(judge_from), sub.x, "judge_from")
+        start = _starts_from_values(sub.x, sub.facet_id, values[:1], sub.categorical)
+    named = (
+        np.isin(keys, list(judge_from)) if isinstance(judge_from, Mapping) else np.ones(size, bool)
+    )
+    unjudged = set(keys[named].tolist()) - set(keys[start].tolist())
+    if unjudged:
+        names = ", ".join(sorted(map(str, unjudged))[:5])
+        warnings.warn(
+            IgnoredSettingWarning(
+                f"judge_from matches no point after the first of {names}: nothing is judged "
+                "against a baseline there",
+                setting="judge_from",
+            ),
+            stacklevel=_CALLER + 1,
+        )
+    phase_first = first_row_of_segment(seg)
+    if (start & phase_first).any():
+        raise SPCError(
+            f"judge_from {sub.x[start & phase_first][0]} is the first point of its phase, so "
+            "there is no baseline before it to judge against; pick a later point"
+        )
+    # running count of judging starts within each phase: judged once the phase's start is past
+    csum = np.cumsum(start)
+    seg_start = np.flatnonzero(phase_first)
+    offset = np.repeat(csum[seg_start] - start[seg_start], np.diff(np.append(seg_start, size)))
+    return (csum - offset) > 0
 
 
 # --------------------------------------------------------- 4. exclusions, zero denominators
@@ -149,16 +210,13 @@ def facet_keys(sub: Subgroups, facets: Sequence[str]) -> np.ndarray:
 
 def _per_facet(spec: Mapping[Any, Any], keys: np.ndarray, arg: str) -> dict[Any, np.ndarray]:
     """Rows of each facet named in a per-facet dict, raising for unknown facet values."""
-    known = set(keys.tolist())
+    # one pass over the rows (a thousand wards' dicts stay fast), then a mask per named facet
+    rows_of = _rows_by_facet(spec, keys, arg)
     out = {}
     for name in spec:
-        if name not in known:
-            sample = ", ".join(map(repr, sorted(known, key=str)[:8]))
-            raise SPCError(
-                f"{arg} names facet {name!r}, which is not in the data (facets: {sample})"
-            )
-        # elementwise, so a tuple key of two facets is not broadcast as an array
-        out[name] = np.fromiter((k == name for k in keys), dtype=bool, count=keys.size)
+        mask = np.zeros(keys.size, dtype=bool)
+        mask[rows_of[name]] = True
+        out[name] = mask
     return out
 
 
@@ -188,6 +246,47 @@ def _starts_from_values(
     return (count_le > before) & ~first
 
 
+def _facet_starts(
+    sub: Subgroups, spec: Mapping[Any, list[Any]], keys: np.ndarray, arg: str
+) -> np.ndarray:
+    """True at the first subgroup on or after each x value of ``spec`` ({facet: [x, ...]}),
+    within that facet's rows; a facet's first subgroup is never a start (it starts phase 1).
+
+    One groupby and one conversion of all the values: a thousand wards' starts stay fast.
+    """
+    size = sub.x.size
+    start = np.zeros(size, dtype=bool)
+    rows_of = _rows_by_facet(spec, keys, arg)
+    pairs = [(name, v) for name, values in spec.items() for v in values]
+    if not pairs:
+        return start
+    values = _normalise_x_values([v for _, v in pairs], sub.x, arg)
+    for (name, _), value in zip(pairs, values, strict=True):
+        rows = rows_of[name]
+        xs = sub.x[rows]
+        if sub.categorical:
+            hit = np.flatnonzero(xs == value)
+            pos = int(hit[0]) if hit.size else len(rows)
+        else:
+            pos = int(np.searchsorted(xs, value, side="left"))
+        if 0 < pos < len(rows):
+            start[rows[pos]] = True
+    return start
+
+
+def _rows_by_facet(spec: Mapping[Any, Any], keys: np.ndarray, arg: str) -> dict[Any, np.ndarray]:
+    """Row positions of each facet named in ``spec`` (rows are contiguous and sorted by x
+    within a facet), raising for facet values not in the data."""
+    rows_of = pd.Series(np.arange(keys.size)).groupby(pd.Series(keys, dtype=object)).indices
+    for name in spec:
+        if name not in rows_of:
+            sample = ", ".join(map(repr, sorted(rows_of, key=str)[:8]))
+            raise SPCError(
+                f"{arg} names facet {name!r}, which is not in the data (facets: {sample})"
+            )
+    return rows_of
+
+
 def _phase_numbers(sub: Subgroups, part: PartSpec, keys: np.ndarray) -> np.ndarray:
     """Phase (part) number 1, 2, ... for every subgroup."""
     size = sub.x.size
@@ -200,10 +299,7 @@ def _phase_numbers(sub: Subgroups, part: PartSpec, keys: np.ndarray) -> np.ndarr
         new[1:] = labels[1:] != labels[:-1]
         new &= ~first
     elif isinstance(part, Mapping):
-        new = np.zeros(size, dtype=bool)
-        for name, rows in _per_facet(part, keys, "part").items():
-            values = _normalise_x_values(as_list(part[name]), sub.x, "part")
-            new |= rows & _starts_from_values(sub.x, sub.facet_id, values, sub.categorical)
+        new = _facet_starts(sub, {k: as_list(v) for k, v in part.items()}, keys, "part")
     else:
         values = _normalise_x_values(as_list(part), sub.x, "part")
         new = _starts_from_values(sub.x, sub.facet_id, values, sub.categorical)

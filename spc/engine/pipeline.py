@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from spc.chart_types import ChartType, chart_type
+from spc.engine.change import change_z, too_few_events
 from spc.engine.limits import ChartInput, ChartLimits, get_chart, segment_sizes
 from spc.engine.phases import (
+    JudgeSpec,
     PartSpec,
     Segments,
     as_list,
@@ -54,8 +56,8 @@ from spc.engine.rules import (
     classify,
     get_rule_set,
 )
-from spc.engine.runs import RUNS_METHODS, RunsAnalysis, runs_analysis
-from spc.errors import DataWarning, IgnoredSettingWarning, SPCError, TrialLimitsWarning
+from spc.engine.runs import RUNS_METHODS, RunsAnalysis, longest_run_max, runs_analysis
+from spc.errors import DataWarning, SPCError, TrialLimitsWarning
 
 __all__ = ["SHORT_GROUP_THRESHOLD", "ZERO_N_MODES", "qic"]
 
@@ -137,6 +139,8 @@ def qic(
     trend_length: int | None = None,
     ties: str | None = None,
     zero_n: str = "missing",
+    judge_from: JudgeSpec = None,
+    min_events: float | None = None,
 ) -> QICResult:
     """Compute a run or control chart for every facet (ward, team) at once.
 
@@ -151,8 +155,9 @@ def qic(
         after each value), a dict of such lists keyed by facet value, or the name of a column
         whose changes start a new phase.
     freeze : number of baseline points (per facet) for centre and limits, or a dict of such
-        numbers keyed by facet value; qicharts2 ignores it when ``part`` is given; with
-        ``rules="mdc"`` it applies within each phase (NHSRplotthedots' ``fix_after_n_points``).
+        numbers keyed by facet value. With phases it counts within each phase, as
+        NHSRplotthedots' ``fix_after_n_points`` does (qicharts2 ignores it when ``part`` is
+        given: leave it out to reproduce that). The runs analysis spans the whole phase.
     exclude : x values (or a dict by facet) left out of the calculations but still shown.
     multiply : multiplier for y, centre and limits (1000 for rates per 1,000 bed days).
     target : a number, or a dict of numbers keyed by facet value.
@@ -167,6 +172,18 @@ def qic(
     shift_length, trend_length, ties : override the rule set's defaults (``spc.engine.rules``).
     zero_n : a point with n = 0 is shown as missing with a warning (``"missing"``, default) or,
         as qicharts2 does, as an infinite rate whose count enters the centre (``"qicharts2"``).
+    judge_from : an x value (or a dict of them by facet) from which the points of its phase are
+        judged against a baseline made of the phase's earlier points: centre and limits come
+        from the points before it and are extended; runs and rules restart there, the run
+        limit counting the baseline's points too (as with ``freeze``), and the ``change_z``
+        column says how far the points since lie from the baseline (``spc.engine.change``).
+        Phase signals (too few crossings, too few runs) are not judged against a baseline.
+        Not in qicharts2 or NHSRplotthedots; not with ``freeze``.
+    min_events : for count, rate and proportion charts, segments whose baseline averages fewer
+        events than this per subgroup (for proportions, the rarer of events and non-events),
+        and T and G charts with fewer than 10 events, are marked ``too_few_events``: only points
+        outside the limits signal there, as runs of zero months mislead. None (default, as the
+        R packages) applies every rule everywhere.
 
     Returns
     -------
@@ -207,17 +224,12 @@ def qic(
     )
     keys = facet_keys(sub, facets)
     is_mdc = rules == "mdc"
-    if part is not None and freeze is not None and not is_mdc:
-        warnings.warn(
-            IgnoredSettingWarning(
-                "freeze is ignored when part is given (as in qicharts2); use rules='mdc' to fix "
-                "limits within each phase",
-                setting="freeze",
-            ),
-            stacklevel=2,
+    if judge_from is not None and freeze is not None:
+        raise SPCError(
+            "give either freeze (a number of baseline points) or judge_from (the x from which "
+            "points are judged against the baseline before it), not both"
         )
-        freeze = None
-    seg = segments(sub, part, freeze, keys, is_mdc)
+    seg = segments(sub, part, freeze, keys, judge_from)
     include = included(sub, exclude, keys)
     y_work, y_sum = _zero_denominators(sub, y, n, zero_n)
     chart_input = ChartInput(
@@ -237,14 +249,19 @@ def qic(
         mdc=is_mdc,
     )
     plotted, sigma_signal = _limits(chart, chart_input, multiply, y_neg)
-    runs_allowed = not sub.categorical and kind.runs_rules
+    rare = too_few_events(kind, y_sum, sub.n, seg.seg, seg.nseg, seg.baseline & include, min_events)
+    runs_allowed = (not sub.categorical and kind.runs_rules) & ~rare
     runs, rule_results = _signals(
         plotted, sigma_signal, include, seg, runs_allowed, method, rule_set, rule_options
     )
     short = _short_phases(kind, seg)
+    z = change_z(
+        kind, plotted["y"], plotted["cl"], plotted["zone1_hi"], multiply, seg.seg, seg.nseg,
+        seg.baseline, seg.judged, include,
+    )  # fmt: skip
     frame = _frame(
         sub, facets, plotted, sigma_signal, seg, include, runs, runs_allowed, rule_results,
-        improvement, short, per_facet_values(target, keys, "target"),
+        improvement, short, per_facet_values(target, keys, "target"), rare, z,
     )  # fmt: skip
     options = {
         "x": x,
@@ -268,6 +285,8 @@ def qic(
         "rule_options": rule_options,
         "rule_names": [r.name for r in rule_results],
         "zero_n": zero_n,
+        "judge_from": judge_from,
+        "min_events": min_events,
     }
     return QICResult(frame, options)
 
@@ -401,24 +420,57 @@ def _signals(
     sigma_signal: np.ndarray,
     include: np.ndarray,
     seg: Segments,
-    runs_allowed: bool,
+    runs_allowed: np.ndarray,
     method: str,
     rule_set: RuleSet,
     rule_options: RuleOptions,
 ) -> tuple[RunsAnalysis, list[RuleResult]]:
-    """The runs analysis around the centre line, then every rule of the rule set."""
-    runs = runs_analysis(plotted["y"], plotted["cl"], include, seg.seg, seg.nseg, method)
+    """The runs analysis around the centre line, then every rule of the rule set, on each
+    stretch judged on its own (``seg.rule_seg``).
+
+    Where ``runs_allowed`` is False (a funnel's categories, the moving range chart, too few
+    events) only points outside the limits signal. Points judged against a baseline have the
+    run limit of the whole phase (baseline and judged points, as ``freeze`` gives) and no phase
+    signal: the crossings of a centre line taken from other points say nothing about the
+    judged points' own stability.
+    """
+    rs, nrs = seg.rule_seg, seg.nrule_seg
+    runs = runs_analysis(plotted["y"], plotted["cl"], include, rs, nrs, method)
+    if seg.judged.any():
+        _judged_run_limits(runs, seg)
     rule_input = RuleInput(
         **plotted,
         include=include,
-        seg=seg.seg,
-        nseg=seg.nseg,
+        seg=rs,
+        nseg=nrs,
         runs=runs,
         runs_allowed=runs_allowed,
         method=method,
         sigma_signal=sigma_signal,
     )
-    return runs, rule_set.apply(rule_input, rule_options)
+    results = rule_set.apply(rule_input, rule_options)
+    for r in results:
+        if r.kind == "phase":
+            r.flag &= runs_allowed & ~seg.judged
+        elif r.kind != "outside":
+            r.flag &= runs_allowed
+        r.direction = np.where(r.flag, r.direction, 0.0)
+    return runs, results
+
+
+def _judged_run_limits(runs: RunsAnalysis, seg: Segments) -> None:
+    """Run limits of judged stretches from the useful points of their whole phase."""
+    first = np.flatnonzero(np.r_[True, seg.rule_seg[1:] != seg.rule_seg[:-1]])
+    phase_of = seg.seg[first]
+    judged = seg.judged[first]
+    phase_useful = np.bincount(phase_of, weights=runs.n_useful, minlength=seg.nseg)
+    limit = longest_run_max(phase_useful[phase_of])
+    runs.longest_run_max = np.where(judged, limit, runs.longest_run_max)
+    runs.n_crossings_min = np.where(judged, np.nan, runs.n_crossings_min)
+    with np.errstate(invalid="ignore"):
+        runs.runs_signal = np.where(
+            judged, runs.longest_run > runs.longest_run_max, runs.runs_signal
+        )
 
 
 # ------------------------------------------------------------------------ 7. result frame
@@ -448,15 +500,21 @@ def _frame(
     seg: Segments,
     include: np.ndarray,
     runs: RunsAnalysis,
-    runs_allowed: bool,
+    runs_allowed: np.ndarray,
     rule_results: list[RuleResult],
     improvement: str | None,
     short: np.ndarray,
     target: np.ndarray,
+    rare: np.ndarray,
+    z: np.ndarray,
 ) -> pd.DataFrame:
     """The tidy result frame (columns in ``docs/result-frame.md`` order)."""
-    s = seg.seg
-    signal, cause, point_type = classify(rule_results, improvement)
+    s = seg.rule_seg
+    signal, cause, point_type, phase_flags = classify(rule_results, improvement)
+    # a phase signal belongs to every point of the stretch it was found in
+    phase_signal = (np.bincount(s, weights=phase_flags.astype(float), minlength=seg.nrule_seg) > 0)[
+        s
+    ]
     columns: dict[str, Any] = {f: sub.facet_values[f] for f in facets}
     columns |= {
         "x": sub.x,
@@ -482,7 +540,7 @@ def _frame(
         "longest_run_max": runs.longest_run_max[s],
         "n_crossings": runs.n_crossings[s],
         "n_crossings_min": runs.n_crossings_min[s],
-        "runs_signal": (runs.runs_signal & runs_allowed)[s],
+        "runs_signal": runs.runs_signal[s] & runs_allowed,
         "sigma_signal": sigma_signal,
     }
     for result in rule_results:
@@ -492,5 +550,9 @@ def _frame(
         "special_cause_type": cause,
         "point_type": point_type,
         "short_group_warning": short,
+        "judged": seg.judged,
+        "change_z": z,
+        "phase_signal": phase_signal,
+        "too_few_events": rare,
     }
     return pd.DataFrame(columns)

@@ -29,6 +29,9 @@ class QICResult:
 
     data: pd.DataFrame
     options: dict[str, Any] = field(default_factory=dict)
+    #: One row per facet: the verdict about the facet's latest state, when a caller (such as
+    #: ``spc.chart_measure``) judged it (``spc.engine.verdict``); None otherwise.
+    verdicts: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     _summary: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -37,10 +40,14 @@ class QICResult:
         return list(self.options.get("facet", []))
 
     def summary(self) -> pd.DataFrame:
-        """One row per facet and part: centre, average limits, runs and signal counts.
+        """One row per facet and part (two when the part's later points are ``judged`` against
+        its baseline): centre, average limits, runs and signal counts.
 
-        Includes ``variation_type`` (point type of the part's latest point) and
-        ``assurance_type`` (only on each facet's last part, with a target and a direction).
+        Includes ``variation_type`` (the latest point's point type; ``unstable`` when it has no
+        point signal but its stretch has a phase signal such as too few crossings;
+        ``too_few_events`` when run rules were off for lack of events; on each facet's last row
+        the verdict of ``verdicts`` when there is one) and ``assurance_type`` (only on each
+        facet's last part, with a target and a direction).
         """
         if self._summary is None:
             self._summary = summarise(self)
@@ -73,7 +80,8 @@ def summarise(res: QICResult) -> pd.DataFrame:
     d = res.data
     facets = res.facets
     size = len(d)
-    new = group_starts([d[key].to_numpy() for key in [*facets, "part"]])
+    keys = [*facets, "part", *(["judged"] if "judged" in d else [])]
+    new = group_starts([d[key].to_numpy() for key in keys])
     seg = np.cumsum(new) - 1
     nseg = int(seg[-1]) + 1 if size else 0
     first = np.flatnonzero(new)
@@ -89,6 +97,7 @@ def summarise(res: QICResult) -> pd.DataFrame:
     out = {k: col(k)[first] for k in facets}
     out |= {
         "part": col("part")[first],
+        **({"judged": col("judged")[first]} if "judged" in d else {}),
         "n": np.bincount(seg, minlength=nseg),
         "n_obs": col("n_obs")[first],
         "n_useful": col("n_useful")[first],
@@ -114,7 +123,7 @@ def summarise(res: QICResult) -> pd.DataFrame:
     out["common_cause"] = out["n"] - count(col("signal"))
     out["special_cause_improvement"] = count(point_type == "special_cause_improvement")
     out["special_cause_concern"] = count(point_type == "special_cause_concern")
-    out["variation_type"] = point_type[last]
+    out["variation_type"] = _variation_types(d, point_type, last)
     assurance = np.full(nseg, None, dtype=object)
     if res.options.get("target") is not None and nseg:
         facet_last = np.ones(nseg, dtype=bool)  # the last part of each facet
@@ -130,7 +139,38 @@ def summarise(res: QICResult) -> pd.DataFrame:
     summary["assurance_type"] = summary["assurance_type"].where(
         summary["assurance_type"].notna(), pd.NA
     )
+    if res.verdicts is not None and len(summary):
+        _apply_verdicts(summary, res.verdicts, facets)
     return summary
+
+
+def _variation_types(d: pd.DataFrame, point_type: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """The latest point's type per stretch, or a phase-level verdict when it has none."""
+    out = point_type[last].astype(object)
+    common = out == "common_cause"
+    if "phase_signal" in d:
+        out[common & d["phase_signal"].to_numpy(bool)[last]] = "unstable"
+    if "too_few_events" in d:
+        out[common & d["too_few_events"].to_numpy(bool)[last]] = "too_few_events"
+    return out
+
+
+def _apply_verdicts(summary: pd.DataFrame, verdicts: pd.DataFrame, facets: list[str]) -> None:
+    """Each facet's last summary row takes the facet's verdict."""
+    is_last = np.ones(len(summary), dtype=bool)
+    if facets:
+        keys = summary[facets].astype(str).agg("\x1f".join, axis=1).to_numpy()
+        is_last[:-1] = keys[1:] != keys[:-1]
+        vkeys = verdicts[facets].astype(str).agg("\x1f".join, axis=1)
+        lookup = dict(zip(vkeys, verdicts["variation_type"], strict=True))
+        values = [lookup.get(k) for k in keys[is_last]]
+    else:
+        is_last[:-1] = False
+        values = [verdicts["variation_type"].iloc[0]]
+    rows = np.flatnonzero(is_last)
+    for row, value in zip(rows, values, strict=True):
+        if isinstance(value, str):
+            summary.iloc[row, summary.columns.get_loc("variation_type")] = value
 
 
 def facet_labels(res: QICResult, frame: pd.DataFrame) -> pd.Series:

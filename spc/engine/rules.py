@@ -90,13 +90,15 @@ class RuleInput(ChartLimits):
 
 @dataclass
 class RuleResult:
-    """One rule's verdict: ``flag`` per point, signal ``direction`` (+1/-1, 0 where unflagged)."""
+    """One rule's verdict: ``flag`` per point, signal ``direction`` (+1/-1, 0 where unflagged)
+    and the rule's ``kind`` (:data:`RULE_KINDS`)."""
 
     name: str
     flag: np.ndarray
     direction: np.ndarray
     label_high: str
     label_low: str
+    kind: str = "outside"
 
 
 # ----------------------------------------------------------------------------- building blocks
@@ -119,10 +121,14 @@ def number_of_runs_points(ri: RuleInput) -> np.ndarray:
 # ---------------------------------------------------------------------------------- rule sets
 
 #: What kind of evidence a rule gives: a point beyond the limits (``outside``), a sustained run
-#: on one side of the centre line (``run``: a long run, too few crossings, a shift), a sustained
-#: ``trend``, or another non-random ``pattern`` (2 of 3 near a limit, too few or many runs...)
-#: that does not by itself show a sustained change.
-RULE_KINDS = ("outside", "run", "trend", "pattern")
+#: on one side of the centre line (``run``: a long run, a shift), a sustained ``trend``, another
+#: non-random ``pattern`` of a few points (2 of 3 near a limit, 4 of 5 beyond 1 sigma), or a
+#: ``phase`` signal: too few crossings of the centre line, too few or too many runs. A phase
+#: signal belongs to the whole phase (Anhøj & Olesen 2014): it says the phase is not one stable
+#: process, not which way anything moved, so it never makes a point an improvement or a concern.
+RULE_KINDS = ("outside", "run", "trend", "pattern", "phase")
+#: Kinds whose flags are about single points (and carry a direction): all but ``phase``.
+POINT_KINDS = ("outside", "run", "trend", "pattern")
 _OUTSIDE_TEXT = "outside the control limits"
 _SHIFT_TEXT = "in a shift (a run of points on one side of the centre line)"
 _TREND_TEXT = "in a trend (points steadily rising or falling)"
@@ -207,8 +213,11 @@ def anhoej_rules(ri: RuleInput, opts: RuleOptions) -> RuleFlags:
         long_run = useful & (ri.runs.run_length > ri.runs.longest_run_max[ri.seg])
         with np.errstate(invalid="ignore"):
             few = useful & (ri.runs.n_crossings < ri.runs.n_crossings_min)[ri.seg]
-    else:  # best/cut box judge crossings and longest run jointly
-        long_run = few = useful & ri.runs.runs_signal[ri.seg]
+    else:
+        # Best and cut box judge crossings and the longest run jointly: one verdict about the
+        # phase, so it is a phase signal and no point is marked as being in a long run.
+        long_run = np.zeros(side.size, dtype=bool)
+        few = useful & ri.runs.runs_signal[ri.seg]
     long_run &= allowed
     few &= allowed
     return {
@@ -303,6 +312,7 @@ class RuleSet:
                 *flags[r.name],
                 r.label_high.format(**lengths),
                 r.label_low.format(**lengths),
+                r.kind,
             )
             for r in self.rules
         ]
@@ -326,7 +336,7 @@ RULES: dict[str, RuleSet] = {
             ),
             Rule(
                 "few_crossings",
-                "run",
+                "phase",
                 "in a phase that crosses the centre line too few times",
                 "Few crossings (above CL)",
                 "Few crossings (below CL)",
@@ -353,7 +363,7 @@ RULES: dict[str, RuleSet] = {
             Rule("trend", "trend", _TREND_TEXT, "Trend (increasing)", "Trend (decreasing)"),
             Rule(
                 "runs",
-                "pattern",
+                "phase",
                 "in a phase with too few or too many runs",
                 "Too few or many runs (above CL)",
                 "Too few or many runs (below CL)",
@@ -472,18 +482,27 @@ POINT_TYPES = (
     "special_cause_neutral_high",
     "special_cause_neutral_low",
 )
+#: The verdicts a phase (and a chart's latest point) can have: a point type, or one of two
+#: phase-level verdicts that are neither improvement nor concern: ``unstable`` (a phase signal
+#: such as too few crossings, and no point signal at the latest point) and ``too_few_events``
+#: (a chart of counts with under about one event per subgroup, where run rules mislead).
+VARIATION_TYPES = (*POINT_TYPES, "unstable", "too_few_events")
 IMPROVEMENT_DIRECTIONS = ("increase", "decrease", "neutral")
 
 
 def classify(
     results: list[RuleResult], improvement: str | None
-) -> tuple[np.ndarray, pd.Categorical, pd.Categorical]:
-    """Combine rules in precedence order into ``(signal, special_cause_type, point_type)``.
+) -> tuple[np.ndarray, pd.Categorical, pd.Categorical, np.ndarray]:
+    """Combine rules in precedence order into ``(signal, special_cause_type, point_type,
+    phase_signal)``.
 
-    The first rule (in list order) that flags a point names it. Its direction, times +1 for
-    ``increase`` or -1 for ``decrease``, makes it an improvement (>0) or a concern (<0); with
-    ``neutral`` (or no direction) it is ``special_cause_neutral_high``/``_low``. The two labels
-    are returned as pandas Categoricals (integer codes: fast and small for 100,000s of rows).
+    Only point rules (kinds in :data:`POINT_KINDS`) name points: the first of them (in list
+    order) that flags a point names it. Its direction, times +1 for ``increase`` or -1 for
+    ``decrease``, makes it an improvement (>0) or a concern (<0); with ``neutral`` (or no
+    direction) it is ``special_cause_neutral_high``/``_low``. A ``phase`` rule (too few
+    crossings, too few or many runs) never names a point: its flags come back as
+    ``phase_signal``, for the phase to be shown and read as a whole. The two labels are pandas
+    Categoricals (integer codes: fast and small for 100,000s of rows).
     """
     size = results[0].flag.size if results else 0
     labels = ["Common Cause"]
@@ -492,7 +511,11 @@ def classify(
     label_code = np.zeros(size, dtype=np.int16)
     direction = np.zeros(size, dtype=np.int8)
     decided = np.zeros(size, dtype=bool)
+    phase_signal = np.zeros(size, dtype=bool)
     for k, rule in enumerate(results):
+        if rule.kind not in POINT_KINDS:
+            phase_signal |= rule.flag
+            continue
         new = rule.flag & ~decided
         high = rule.direction > 0
         label_code[new & high] = 1 + 2 * k
@@ -512,4 +535,4 @@ def classify(
         type_code[decided & (direction > 0)] = 3
         type_code[decided & (direction < 0)] = 4
     point_type = pd.Categorical.from_codes(type_code, categories=list(POINT_TYPES))
-    return decided, cause, point_type
+    return decided, cause, point_type, phase_signal

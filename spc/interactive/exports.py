@@ -45,7 +45,7 @@ def changes_frame(settings: ExploreSettings) -> pd.DataFrame:
     >>> changes_frame(s)[["date", "change", "new_phase"]].values.tolist()
     [['2024-04-01', 'New phase (set in the explorer)', 'yes']]
     """
-    starts = {pd.Timestamp(p) for p in settings.phase_starts}
+    starts = {pd.Timestamp(p) for p in [*settings.phase_starts, *settings.marked]}
     rows = []
     for x in sorted(set(settings.notes) | starts):
         texts = [t for t in settings.notes.get(x, "").split("; ") if t.strip()]

@@ -77,7 +77,10 @@ class ExploreSettings:
     """Everything the explorer's controls decide, for one team and one measure.
 
     ``phase_starts`` and ``exclude`` are x values (period timestamps) of the team's series;
-    ``baseline`` is the number of points the centre and limits are frozen on (None: all);
+    ``phase_starts`` are phases the fellow insists on (new limits whatever the data say; the
+    change log's changes are judged against the baseline anyway, as in the reports);
+    ``baseline`` is the number of points that form the baseline the later points are judged
+    against (None: the points before the team's first change);
     ``target`` is in the plotted unit (95 means 95 %); ``notes`` maps x values to change-log
     text (from the data's change log plus notes added here).
     """
@@ -92,14 +95,17 @@ class ExploreSettings:
     target: float | None = None
     improvement: str = "neutral"
     notes: dict[pd.Timestamp, str] = field(default_factory=dict)
+    #: change-log notes marked ``new_phase = yes`` (kept so the change-log export says so)
+    marked: list[pd.Timestamp] = field(default_factory=list)
 
     def choice(self) -> MeasureChoice:
-        """The baseline, exclusions and target as a chart settings entry (what the reports
-        apply for this team and measure)."""
+        """The baseline, phases, exclusions and target as a chart settings entry (what the
+        reports apply for this team and measure)."""
         return MeasureChoice(
             baseline=self.baseline or None,
             exclude=tuple(sorted(pd.Timestamp(x) for x in self.exclude)),
             target=self.target,
+            phases=tuple(sorted(pd.Timestamp(x) for x in self.phase_starts)),
         )
 
 
@@ -144,9 +150,9 @@ def default_settings(
     """Settings as the catalogue, the change log and the chart settings give them (what the
     batch report shows).
 
-    ``team`` defaults to the first team, ``measure`` to the team's first measure. Phase starts
-    and notes come from the data's change log (``phase_start``, ``annotation`` columns); the
-    team's baseline, exclusions and target from ``chart_settings`` (a
+    ``team`` defaults to the first team, ``measure`` to the team's first measure. Notes come
+    from the data's change log (``annotation`` column); the team's baseline, phases,
+    exclusions and target from ``chart_settings`` (a
     :class:`~spc.data.chart_settings.ChartSettings` or a file path). Keyword ``changes`` replace
     fields (e.g. ``chart="i"``).
 
@@ -170,11 +176,10 @@ def default_settings(
         )
     m = _catalogue_row(measure)
     rows = _series_rows(data, team, measure)
-    starts: list[pd.Timestamp] = []
+    marked: list[pd.Timestamp] = []
     if "phase_start" in rows:
         flagged = rows.loc[rows["phase_start"].fillna(False).astype(bool), "period"]
-        # the first point already starts phase 1, as in spc.chart_measure
-        starts = [pd.Timestamp(p) for p in flagged if p != rows["period"].min()]
+        marked = [pd.Timestamp(p) for p in flagged if p != rows["period"].min()]
     notes: dict[pd.Timestamp, str] = {}
     if "annotation" in rows:
         for p, text in zip(rows["period"], rows["annotation"], strict=True):
@@ -187,12 +192,13 @@ def default_settings(
         team=team,
         measure=measure,
         chart=str(m["chart"]),
-        phase_starts=starts,
+        phase_starts=[x for x in chosen.phases if x in periods],
         baseline=chosen.baseline,
         exclude=[x for x in chosen.exclude if x in periods],
         target=target if chosen.target is None else chosen.target,
         improvement=str(m["improvement"] or "neutral"),
         notes=notes,
+        marked=marked,
     )
     return replace(settings, **changes)
 
@@ -275,29 +281,25 @@ def chart_note(measure: str | Mapping[str, Any], chart: str) -> str | None:
 def qic_overrides(settings: ExploreSettings, measure: str | Mapping[str, Any]) -> dict[str, Any]:
     """Keyword arguments for :func:`spc.chart_measure` that apply ``settings``.
 
-    Phases come only from ``settings.phase_starts`` (``phases=False``), so removing a phase here
-    removes it from the chart. The baseline and exclusions go through the same
-    :meth:`~spc.data.chart_settings.MeasureChoice.qic_kwargs` as a saved chart settings file;
-    the target is always passed, so a blank target means no target (not the catalogue's). A C
+    The baseline, phases, exclusions and target go in as the team's chart settings
+    (:class:`~spc.data.chart_settings.ChartSettings`), exactly as a saved chart settings file
+    reaches the reports, so the explorer judges the change log the way the reports do; the
+    target is always passed, so a blank target means no target (not the catalogue's). A C
     chart of a rate measure charts the monthly counts.
 
     >>> s = ExploreSettings(team="W1", measure="falls_per_1000_obd", chart="c", baseline=12)
     >>> kw = qic_overrides(s, "falls_per_1000_obd")
-    >>> kw["n"], kw["multiply"], kw["freeze"]
+    >>> kw["n"], kw["multiply"], kw["settings"].choice("W1", "falls_per_1000_obd").baseline
     (None, 1, 12)
     """
     m = _catalogue_row(measure) if isinstance(measure, str) else measure
     kwargs: dict[str, Any] = {
-        "phases": False,
         "chart": settings.chart,
         "rules": settings.rules,
         "improvement": settings.improvement,
         "target": settings.target,
-        "part": sorted(settings.phase_starts) or None,
-        "freeze": None,
-        "exclude": None,
+        "settings": ChartSettings({settings.team: {settings.measure: settings.choice()}}),
     }
-    kwargs.update(settings.choice().qic_kwargs())
     counts = CHART_TYPES.get(settings.chart)
     if (
         counts

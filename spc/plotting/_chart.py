@@ -100,6 +100,23 @@ def _select_facet(res: Any, facet: object) -> tuple[pd.DataFrame, object]:
     raise SPCError(f"facet {facet!r} not found; have {[k for k, _ in groups]}")
 
 
+def variation_types(res: Any) -> dict[Any, str]:
+    """Each facet's verdict (the summary's ``variation_type`` on its last row), by facet key
+    (None without facets); empty for results without a summary."""
+    summary_fn = getattr(res, "summary", None)
+    if not callable(summary_fn):
+        return {}
+    summary = summary_fn()
+    facets = [f for f in getattr(res, "facets", []) if f in summary]
+    if not facets:
+        return {None: str(summary["variation_type"].iloc[-1])} if len(summary) else {}
+    last = summary.groupby(facets, sort=False).tail(1)
+    keys = (
+        last[facets[0]] if len(facets) == 1 else list(zip(*(last[f] for f in facets), strict=True))
+    )
+    return dict(zip(keys, last["variation_type"].astype(str), strict=True))
+
+
 def plot(
     res: Any,
     ax: Axes | None = None,
@@ -149,6 +166,7 @@ def plot(
     options = dict(res.options)
     if units is not None:
         options["units"] = units
+    variation = variation_types(res).get(key)
     with mpl.rc_context(STYLE_RC):
         own = ax is None
         if ax is None:
@@ -165,6 +183,7 @@ def plot(
             annotations=annotations,
             icons=icons and not own,
             compact=False,
+            variation=variation,
             **line_kw,
         )
         # y given: matplotlib would otherwise lift the title above the icon insets, off the
@@ -196,7 +215,7 @@ def plot(
         if own:
             _fixed_layout(ax, legend_rows, caption_text)
             if icons:
-                _icons(ax, rows, options, key, False)
+                _icons(ax, rows, options, key, False, variation)
         if caption_text:
             ax.figure.text(
                 0.01, 0.005, caption_text, fontsize=7, va="bottom", ha="left", gid="caption"
@@ -276,10 +295,13 @@ def draw_chart(
     annotations: Any = None,
     icons: bool = True,
     compact: bool = False,
+    variation: str | None = None,
     **line_kw: Any,
 ) -> dict[str, Any]:
     """Draw the rows of one facet into ``ax``; return ``{legend label: handle}`` of what was
-    drawn. Reads only the result-frame columns; used by :func:`plot` and :func:`plot_facets`."""
+    drawn. Reads only the result-frame columns; used by :func:`plot` and :func:`plot_facets`.
+    ``variation`` is the facet's verdict (``variation_type``) for its icon; by default the
+    latest point's type."""
     rows = rows.reset_index(drop=True)
     xs, kind = x_numeric(rows)
     y = rows["y"].to_numpy(float)
@@ -289,7 +311,8 @@ def draw_chart(
     ms = 3.2 if compact else 5.0
     lw = 0.9 if compact else 1.3
     handles: dict[str, Any] = {}
-    frozen = options.get("freeze") is not None and "baseline" in rows
+    # a baseline frozen by freeze or judged from a change: solid over it, dashed beyond
+    frozen = "baseline" in rows and not rows["baseline"].all()
     has_limits = "ucl" in rows and rows["ucl"].notna().any()
     line_roles = [("cl", COLOURS["cl"], "-", 1.0 * lw, "Centre line")]
     if has_limits or ("lcl" in rows and rows["lcl"].notna().any()):
@@ -342,6 +365,10 @@ def draw_chart(
                 )
                 if role in ("cl", "ucl"):
                     handles.setdefault("Frozen baseline, extended", h2)
+        if "phase_signal" in rows and rows.loc[sel, "phase_signal"].any():
+            handles.setdefault(
+                PHASE_SIGNAL_LABEL, _phase_signal_line(ax, rows, sel, pxs, spacing, lw)
+            )
         if centre_labels and "cl" in rows:
             cl_vals = rows.loc[sel, "cl"].dropna()
             if len(cl_vals):
@@ -403,8 +430,32 @@ def draw_chart(
     if annotations is not None:
         handles.update(annotate(ax, rows, options, annotations, kind, compact))
     if icons:
-        _icons(ax, rows, options, facet, compact)
+        _icons(ax, rows, options, facet, compact, variation)
     return handles
+
+
+#: Legend text of a phase drawn as a whole because of a phase signal (too few crossings).
+PHASE_SIGNAL_LABEL = "Unstable phase: too few crossings (no direction)"
+
+
+def _phase_signal_line(
+    ax: Axes, rows: pd.DataFrame, sel: np.ndarray, pxs: np.ndarray, spacing: float, lw: float
+) -> Any:
+    """The centre line of the points in a phase signal, dashed and purple (as qicharts2 marks
+    a runs signal on the centre line): the signal belongs to the phase, not to any point."""
+    flagged = rows.loc[sel, "phase_signal"].to_numpy(bool)
+    vals = np.where(flagged, rows.loc[sel, "cl"].to_numpy(float), np.nan)
+    sx, sy = step_xy(pxs, vals, spacing)
+    (h,) = ax.plot(
+        sx,
+        sy,
+        color=COLOURS["neutral"],
+        linestyle=(0, (5, 2)),
+        linewidth=1.6 * lw,
+        gid="cl_phase_signal",
+        zorder=1.6,
+    )
+    return h
 
 
 def _point_label(cat: str, col: str) -> str:
@@ -416,13 +467,18 @@ def _point_label(cat: str, col: str) -> str:
 
 
 def _icons(
-    ax: Axes, rows: pd.DataFrame, options: Mapping[str, Any], facet: object, compact: bool
+    ax: Axes,
+    rows: pd.DataFrame,
+    options: Mapping[str, Any],
+    facet: object,
+    compact: bool,
+    variation: str | None = None,
 ) -> None:
     improvement = options.get("improvement")
     if improvement not in ("increase", "decrease") or "point_type" not in rows:
         return  # MDC icons only make sense with a direction of improvement
     keys = []
-    var = variation_icon(rows["point_type"].iloc[-1], improvement)
+    var = variation_icon(variation or rows["point_type"].iloc[-1], improvement)
     if var:
         keys.append(var)
     assurance = latest_assurance(rows, improvement)

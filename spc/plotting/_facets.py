@@ -10,7 +10,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from spc.plotting._axes import set_date_ticks, x_numeric
-from spc.plotting._chart import LEGEND_ROW_IN, default_title, draw_chart, short_label
+from spc.plotting._chart import (
+    LEGEND_ROW_IN,
+    default_title,
+    draw_chart,
+    short_label,
+    variation_types,
+)
 from spc.plotting._style import STYLE_RC
 from spc.text.labels import facet_title, period_of, split_facets, y_axis_label
 
@@ -44,6 +50,7 @@ def plot_facets(
     >>> fig = spc.plot_facets(res, ncols=4)     # doctest: +SKIP
     """
     groups = split_facets(res.data, res.options)
+    verdicts = variation_types(res)
     options = dict(res.options)
     if units is not None:
         options["units"] = units
@@ -98,6 +105,7 @@ def plot_facets(
                     annotations=annotations,
                     icons=icons,
                     compact=True,
+                    variation=verdicts.get(key),
                 )
             )
             ax.set_title(facet_title(key), loc="left")

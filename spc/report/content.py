@@ -31,7 +31,8 @@ from spc.engine.result import QICResult
 from spc.engine.rules import RULES
 from spc.errors import IgnoredSettingWarning, SPCError, SPCWarning
 from spc.text.icons import ASSURANCE_TYPE_TEXT, POINT_TYPE_TEXT
-from spc.text.labels import fmt_num
+from spc.text.labels import fmt_num, period_of
+from spc.text.verdicts import verdict_sentence
 
 DEFAULT_RULES = "anhoej"
 #: A measure needs at least this many points in a team's series to be charted.
@@ -154,12 +155,16 @@ class TeamReport:
 
 
 def latest_reading(res: QICResult) -> dict[str, Any]:
-    """The latest point of a single-series result and its phase's verdicts."""
+    """The latest point of a single-series result and its verdicts: ``point_type`` is the
+    latest point's own, ``variation_type`` the chart's verdict (``res.verdicts``, else the
+    summary's) and ``verdict`` its sentence."""
     d = res.data
     last = d.iloc[-1]
     summary = res.summary()
     assurance = summary["assurance_type"].iloc[-1]
+    variation_type = str(summary["variation_type"].iloc[-1])
     current = d[d["part"] == last["part"]]
+    verdict = res.verdicts.iloc[-1] if res.verdicts is not None and len(res.verdicts) else None
     return {
         "period": last["x"],
         "value": float(last["y"]),
@@ -168,18 +173,25 @@ def latest_reading(res: QICResult) -> dict[str, Any]:
         "ucl": float(last["ucl"]),
         "signals": int(current["signal"].sum()),
         "point_type": str(last["point_type"]),
-        "variation": variation_icon(str(last["point_type"]), res.options.get("improvement")),
+        "variation_type": variation_type,
+        "variation": variation_icon(variation_type, res.options.get("improvement")),
+        "verdict": (
+            verdict_sentence(verdict, res.options, period_of(d["x"])) if verdict is not None else ""
+        ),
         "assurance": None if pd.isna(assurance) else str(assurance),
         "target": None if pd.isna(last["target"]) else float(last["target"]),
     }
 
 
 def headline(title: str, unit: str, latest: Mapping[str, Any]) -> str:
-    """One line: latest value, centre, variation and (with a target) assurance."""
+    """The verdict first, then the latest value and centre and (with a target) assurance."""
     when = pd.Timestamp(latest["period"]).strftime("%b %Y")
+    verdict = latest.get("verdict") or (
+        f"{title}: {POINT_TYPE_TEXT.get(latest.get('variation_type', ''), '')}."
+    )
     text = (
-        f"{title}: {fmt_num(latest['value'])} {unit} in {when}; centre line "
-        f"{fmt_num(latest['centre'])}; {POINT_TYPE_TEXT.get(latest['point_type'], '')}"
+        f"{verdict} Latest: {fmt_num(latest['value'])} {unit} in {when}; centre line "
+        f"{fmt_num(latest['centre'])}"
     )
     if latest.get("assurance"):
         text += f"; against the target of {fmt_num(latest['target'])}, "
@@ -212,13 +224,6 @@ def _plain_note(
     """A setting the engine did not apply, as a sentence for the report's readers, naming the
     measure."""
     message = str(warning)
-    if warning.setting == "freeze" and choice is not None and choice.baseline:
-        return (
-            f"{title}: the team's baseline of {choice.baseline} points is not applied, because "
-            "the chart has phases from the change log and with these rules each phase has its "
-            "own limits (as in qicharts2); the Making Data Count rules (rules = mdc) freeze a "
-            "baseline within each phase."
-        )
     return message if measure_id in message else f"{title}: {message}"
 
 
@@ -293,8 +298,12 @@ def methods_note(rules: str) -> str:
         "signals, the ups and downs are common cause variation: noise in a stable process, which "
         "only a redesign of the process will change. Limits describe what the process does, not "
         "what it should do; targets are shown separately. Rates use the catalogue's denominators "
-        "(occupied bed days, admissions, patients surveyed); a new phase starts where the team's "
-        "change log marks a new way of working."
+        "(occupied bed days, admissions, patients surveyed). Each change in a team's change log "
+        "is judged against the team's baseline, the months before its first change: the "
+        "baseline's centre and limits are extended over the later months, and a change is "
+        "confirmed when the level since differs from the baseline by more than chance allows "
+        "(new limits then start at the change). Charts of events too rare for run rules (under "
+        "one a month) are read only for months beyond the limits; see docs/verdicts.md."
     )
 
 
@@ -346,7 +355,12 @@ def summarise_charts(charts: Mapping[str, QICResult]) -> pd.DataFrame:
         last = d.groupby("team", sort=False).tail(1).set_index("team")
         summary = res.summary()
         assurance = summary.groupby("team", sort=False)["assurance_type"].last()
+        variation = summary.groupby("team", sort=False)["variation_type"].last()
+        verdicts = _verdict_rows(res)
+        period = period_of(d["x"])
         for team, row in last.iterrows():
+            v_type = str(variation.get(team, row["point_type"]))
+            v_row = verdicts.get(team)
             rows.append(
                 {
                     "team": team,
@@ -361,8 +375,13 @@ def summarise_charts(charts: Mapping[str, QICResult]) -> pd.DataFrame:
                     "target": row["target"],
                     "signals": int(signals.get(team, 0)),
                     "point_type": str(row["point_type"]),
-                    "variation": variation_icon(str(row["point_type"]), m.improvement),
+                    "variation_type": v_type,
+                    "variation": variation_icon(v_type, m.improvement),
                     "assurance": None if pd.isna(assurance.get(team)) else assurance.get(team),
+                    "verdict": (
+                        verdict_sentence(v_row, res.options, period) if v_row is not None else ""
+                    ),
+                    "change_state": v_row["change_state"] if v_row is not None else "none",
                 }
             )
     columns = [
@@ -378,17 +397,24 @@ def summarise_charts(charts: Mapping[str, QICResult]) -> pd.DataFrame:
         "target",
         "signals",
         "point_type",
+        "variation_type",
         "variation",
         "assurance",
+        "verdict",
+        "change_state",
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["team", "measure"], kind="stable").reset_index(drop=True)
 
 
-def first_changes(data: pd.DataFrame) -> pd.Series:
-    """Each team's first change from the change log (first phase start), by team."""
-    starts = data[data["phase_start"].fillna(False).astype(bool)]
-    return starts.groupby("team")["period"].min()
+def _verdict_rows(res: QICResult) -> dict[Any, pd.Series]:
+    """``res.verdicts`` rows by team (one team's chart: keyed by its team)."""
+    v = res.verdicts
+    if v is None or v.empty:
+        return {}
+    if "team" in v:
+        return {t: row for t, (_, row) in zip(v["team"], v.iterrows(), strict=True)}
+    return {res.data["team"].iloc[0] if "team" in res.data else None: v.iloc[0]}
 
 
 def sustained_improvement(
@@ -397,93 +423,74 @@ def sustained_improvement(
     rules: str = DEFAULT_RULES,
     min_points: int = 6,
     settings: ChartSettings | str | Path | None = None,
+    charts: Mapping[str, QICResult] | None = None,
 ) -> pd.DataFrame:
-    """Which teams show sustained improvement since their first change.
+    """Which teams show sustained improvement since their first change for each measure's topic.
 
-    For each team and outcome measure the limits are frozen on the points before the team's
-    first change (from the change log), and the points after it are judged against that
-    baseline. *Sustained* means an improvement signal from a run rule (a shift or long run,
-    not a single point) after the change, with the latest point not a concern. Teams with
-    fewer than ``min_points`` points before or after the change are reported as too early to
-    tell. Points a team excluded in its chart ``settings`` stay out of the baseline.
+    One row per team and measure (with a direction of improvement) where the team logged a
+    change for the measure's topic (a change without a measure counts for every topic): the
+    change judged, the points before and after it, and the verdict. *Sustained improvement*
+    means the level since the change is confirmed better than the baseline before it
+    (``spc.engine.verdict``: not a single point, not a crossings signal) and the latest point
+    is no concern; a measure with too few events is never called sustained. Fewer than
+    ``min_points`` points after the change: too early to tell. ``charts`` are the measures'
+    charts already computed by :func:`team_charts` (computed here otherwise).
     """
-    settings = as_chart_settings(settings)
-    changes = first_changes(data)
+    charts = dict(charts) if charts is not None else {}
     rows = []
     for m_id in available_measures(data, measures):
         m = get_measure(m_id)
         if m.improvement not in ("increase", "decrease"):
             continue
-        series = data[
-            (data["measure"] == m_id) & data["value"].notna() & data["team"].isin(changes.index)
-        ]
-        if series.empty:
+        res = charts.get(m_id)
+        if res is None:
+            res = team_charts(data, [m_id], rules, None, settings).get(m_id)
+        if res is None or res.verdicts is None:
             continue
-        first = series["team"].map(changes)
-        before = (series["period"] < first).groupby(series["team"]).sum()
-        after = (series["period"] >= first).groupby(series["team"]).sum()
-        ready = before[(before >= min_points) & (after >= min_points)].index
-        improving = pd.Series(0, index=before.index)
-        concern = pd.Series(False, index=before.index)
-        if len(ready):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SPCWarning)
-                res = chart_measure(
-                    series[series["team"].isin(ready)],
-                    m_id,
-                    team=list(ready),
-                    rules=rules,
-                    phases=False,
-                    facet="team",
-                    freeze={t: int(before[t]) for t in ready},
-                    settings=settings,
-                )
-            d = res.data
-            post = d[d["x"] >= d["team"].map(changes)]
-            # a sustained change: a run or trend signal, not a single point or short pattern
-            run_cols = [c for c in RULES[rules].columns("run", "trend") if c in post]
-            run_improve = post[run_cols].any(axis=1) & (
-                post["point_type"] == "special_cause_improvement"
-            )
-            improving = improving.add(run_improve.groupby(post["team"]).sum(), fill_value=0)
-            latest = d.groupby("team").tail(1).set_index("team")["point_type"]
-            concern = concern | (latest == "special_cause_concern").reindex(
-                concern.index, fill_value=False
-            )
-        for team in before.index:
-            if team not in ready:
-                verdict = "too early to tell"
-            elif concern[team]:
+        for _, v in _verdict_rows(res).items():
+            if v["change_state"] in ("none", "short_baseline"):
+                continue
+            after = int(v["points_since"]) if pd.notna(v["points_since"]) else 0
+            vt = v["variation_type"]
+            if vt == "too_few_events":
+                verdict = "too few events to judge"
+            elif vt == "special_cause_concern":
                 verdict = "concern"
-            elif improving[team] > 0:
-                verdict = "sustained improvement"
+            elif (v["change_state"] == "confirmed" and v["basis"] == "change") or (
+                v["change_state"] == "confirmed" and vt == "special_cause_improvement"
+            ):
+                verdict = (
+                    "sustained improvement"
+                    if vt == "special_cause_improvement"
+                    else "change confirmed, not an improvement"
+                )
+            elif after < min_points:
+                verdict = "too early to tell"
             else:
                 verdict = "no sustained change yet"
             rows.append(
                 {
-                    "team": team,
+                    "team": v.get("team", res.data["team"].iloc[0] if "team" in res.data else ""),
                     "measure": m_id,
                     "title": m.title,
-                    "first_change": changes[team].strftime("%Y-%m-%d"),
-                    "points_before": int(before[team]),
-                    "points_after": int(after[team]),
-                    "improving_points": int(improving[team]),
+                    "first_change": pd.Timestamp(v["change_x"]).strftime("%Y-%m-%d"),
+                    "change": v["change_label"] or "",
+                    "points_before": int(v["baseline_points"] or 0),
+                    "points_after": after,
                     "verdict": verdict,
                 }
             )
-    out = pd.DataFrame(
-        rows,
-        columns=[
-            "team",
-            "measure",
-            "title",
-            "first_change",
-            "points_before",
-            "points_after",
-            "improving_points",
-            "verdict",
-        ],
-    )
+    columns = [
+        "team",
+        "measure",
+        "title",
+        "first_change",
+        "change",
+        "points_before",
+        "points_after",
+        "verdict",
+    ]
+    out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["measure", "team"], kind="stable").reset_index(drop=True)
 
 

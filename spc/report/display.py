@@ -215,12 +215,25 @@ def show_overview(
             xlab=f"Denominator: {humanise(' + '.join(m.denominator))}",
         )
         _show_figure(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
-    sustained = sustained_improvement(data, chosen, rules, settings=settings)
+    sustained = sustained_improvement(data, chosen, rules, settings=settings, charts=charts)
     if len(sustained):
-        table = sustained[["team", "title", "first_change", "points_after", "verdict"]]
+        table = sustained[
+            ["team", "title", "first_change", "change", "points_after", "verdict"]
+        ].rename(
+            columns={
+                "team": "Team",
+                "title": "Measure",
+                "first_change": "Change from",
+                "change": "Change",
+                "points_after": "Months since",
+                "verdict": "Verdict",
+            }
+        )
         _html(
             "<h2>Sustained improvement since each team's first change</h2>"
-            "<p>Limits are frozen on each team's data before its first change; a sustained "
-            "improvement is a run of points on the better side of that baseline, not a "
-            "single good month.</p>" + table.to_html(index=False, escape=True, border=0)
+            "<p>Each team's first change for a measure's topic is judged against the months "
+            "before it (its baseline). A sustained improvement is a level since the change "
+            "that is better than the baseline by more than chance allows, not a single good "
+            "month; measures with too few events are not judged this way.</p>"
+            + table.to_html(index=False, escape=True, border=0)
         )

@@ -20,7 +20,7 @@ import pandas as pd
 
 from spc.chart_types import CHART_TYPES, ChartType
 from spc.engine.mdc import assurance_icon, variation_icon
-from spc.engine.rules import RULE_TEXT
+from spc.engine.rules import RULE_TEXT, rule_columns
 from spc.text.icons import ASSURANCE_ICON_TEXT, VARIATION_ICON_TEXT
 from spc.text.labels import (
     chart_name,
@@ -32,8 +32,12 @@ from spc.text.labels import (
     split_facets,
     unit_label,
 )
+from spc.text.verdicts import verdict_sentence
 
 __all__ = ["RULE_TEXT", "describe", "describe_frame"]
+
+#: Result columns of rules that judge a whole phase (too few crossings, too few or many runs).
+_PHASE_RULES = rule_columns("phase")
 
 
 class ResultLike(Protocol):
@@ -55,8 +59,9 @@ _PERIOD_WORD = {
 def describe(res: ResultLike) -> str | dict[Any, str]:
     """Caption(s) for a ``QICResult``: one string, or ``{facet: caption}`` when faceted.
 
-    Each caption says what is measured, the current centre and limits, which signals fired and
-    since when, and what the chart does *not* mean.
+    Each caption leads with the verdict (``spc.text.verdicts``) when the result carries
+    ``verdicts`` (as ``spc.chart_measure``'s do), then says what is measured, the current
+    centre and limits, which signals fired and since when, and what the chart does *not* mean.
 
     >>> caps = describe(res)            # doctest: +SKIP
     >>> caps["Ward A"]                  # doctest: +SKIP
@@ -64,9 +69,12 @@ def describe(res: ResultLike) -> str | dict[Any, str]:
     """
     data, options = res.data, dict(res.options)
     summary = _summary_or_none(res)
+    verdicts = _verdicts_by_facet(res)
     out: dict[Any, str] = {}
     for key, rows in split_facets(data, options):
-        out[key] = describe_frame(rows, options, facet=key, summary=summary)
+        out[key] = describe_frame(
+            rows, options, facet=key, summary=summary, verdict=verdicts.get(key)
+        )
     if list(out) == [None]:
         return out[None]
     return out
@@ -84,6 +92,21 @@ def _summary_or_none(res: object) -> pd.DataFrame | None:
     return summ if isinstance(summ, pd.DataFrame) else None
 
 
+def _verdicts_by_facet(res: object) -> dict[Any, Mapping[str, Any]]:
+    """The rows of ``res.verdicts`` by facet key (None without facets)."""
+    frame = getattr(res, "verdicts", None)
+    if not isinstance(frame, pd.DataFrame) or frame.empty:
+        return {}
+    facets = [f for f in (getattr(res, "options", {}).get("facet") or []) if f in frame]
+    if not facets:
+        return {None: frame.iloc[0].to_dict()}
+    out = {}
+    for _, row in frame.iterrows():
+        key = row[facets[0]] if len(facets) == 1 else tuple(row[f] for f in facets)
+        out[key] = row.to_dict()
+    return out
+
+
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -93,8 +116,10 @@ def describe_frame(
     options: Mapping[str, Any],
     facet: object = None,
     summary: pd.DataFrame | None = None,
+    verdict: Mapping[str, Any] | None = None,
 ) -> str:
-    """Caption for the rows of one facet of a result frame (see :func:`describe`)."""
+    """Caption for the rows of one facet of a result frame (see :func:`describe`); with a
+    ``verdict`` (a row of ``QICResult.verdicts``) it leads with the verdict sentence."""
     if rows.empty:
         return "No data."
     chart = str(options.get("chart") or "run")
@@ -119,6 +144,8 @@ def describe_frame(
         f"to {fmt_x(rows['x'].iloc[-1], period)}."
     )
     sentences = [head]
+    if verdict is not None:
+        sentences.insert(0, verdict_sentence(verdict, options, period))
 
     parts = rows["part"].to_numpy() if "part" in rows else np.ones(n_pts, dtype=int)
     last_part = parts[-1]
@@ -129,11 +156,12 @@ def describe_frame(
             f"{fmt_x(cur['x'].iloc[0], period)} ({len(cur)} points)."
         )
     sentences.append(_centre_and_limits(cur, kind))
-    if options.get("freeze") is not None and "baseline" in cur and not cur["baseline"].all():
+    if "baseline" in cur and not cur["baseline"].all() and cur["baseline"].any():
         nb = int(cur["baseline"].sum())
+        first_x = fmt_x(cur.loc[cur["baseline"].astype(bool), "x"].iloc[0], period)
         sentences.append(
-            f"Centre and limits are frozen on a baseline of {nb} points and extended "
-            "(dashed) to judge the later points against it."
+            f"Centre and limits are frozen on a baseline of {nb} points from {first_x} and "
+            "extended (dashed) to judge the later points against it."
         )
     if "include" in rows and not rows["include"].all():
         ex = rows.loc[~rows["include"].astype(bool), "x"]
@@ -146,7 +174,7 @@ def describe_frame(
     sentences.extend(signal_text)
 
     improvement = options.get("improvement")
-    if improvement in ("increase", "decrease") and "point_type" in cur:
+    if verdict is None and improvement in ("increase", "decrease") and "point_type" in cur:
         icon = variation_icon(cur["point_type"].iloc[-1], improvement)
         if icon:
             text = VARIATION_ICON_TEXT[icon]
@@ -154,8 +182,19 @@ def describe_frame(
     target_text = _target(cur, options, facet, summary)
     if target_text:
         sentences.append(target_text)
-    sentences.append(_caveat(kind, pword, since))
-    sentences.append(_rare_events(rows, kind, pword))
+    basis = str((verdict or {}).get("basis") or "")
+    if verdict is not None:
+        # the caveat follows the verdict: a signal earlier in the phase that has ended is history
+        directional = basis not in ("none", "phase", "too_few_events", "")
+        vsince = verdict.get("since")
+        since = (
+            fmt_x(vsince, period)
+            if directional and isinstance(vsince, pd.Timestamp)
+            else (since if directional else None)
+        )
+    sentences.append(_caveat(kind, pword, since, basis))
+    if basis != "too_few_events":
+        sentences.append(_rare_events(rows, kind, pword))
     return " ".join(s for s in sentences if s)
 
 
@@ -209,6 +248,8 @@ def _signals(
     rule_cols = [c for c in rows.columns if c.startswith("rule_")]
     out: list[str] = []
     since: str | None = None
+    phase_cols = [c for c in rule_cols if c in _PHASE_RULES]
+    rule_cols = [c for c in rule_cols if c not in _PHASE_RULES]
     fired = [c for c in rule_cols if cur[c].fillna(False).astype(bool).any()]
     if fired:
         descr = []
@@ -222,22 +263,36 @@ def _signals(
             when = fmt_x(flagged.iloc[0], period)
             extra = ""
             if col == "rule_long_run" and "longest_run" in cur:
+                stretch = cur.loc[cur[col].fillna(False).astype(bool)]
                 extra = (
-                    f" (longest run {fmt_num(cur['longest_run'].iloc[-1])}, "
-                    f"limit {fmt_num(cur['longest_run_max'].iloc[-1])})"
-                )
-            elif col == "rule_few_crossings" and "n_crossings" in cur:
-                extra = (
-                    f" ({fmt_num(cur['n_crossings'].iloc[-1])} crossings, at least "
-                    f"{fmt_num(cur['n_crossings_min'].iloc[-1])} expected)"
+                    f" (longest run {fmt_num(stretch['longest_run'].iloc[-1])}, "
+                    f"limit {fmt_num(stretch['longest_run_max'].iloc[-1])})"
                 )
             descr.append(f"{len(flagged)} point(s) {phrase}{extra}, from {when}")
         sig = cur.loc[cur["signal"].fillna(False).astype(bool), "x"] if "signal" in cur else None
         if sig is not None and len(sig):
             since = fmt_x(sig.iloc[0], period)
         out.append("Signals of special cause in the current phase: " + "; ".join(descr) + ".")
-    else:
-        out.append("No signals of special cause in the current phase.")
+    phase_fired = [c for c in phase_cols if cur[c].fillna(False).astype(bool).any()]
+    if not fired:
+        out.append(
+            "No point in the current phase signals a special cause."
+            if phase_fired
+            else "No signals of special cause in the current phase."
+        )
+    if phase_fired and "n_crossings" in cur:
+        last = cur.loc[cur[phase_fired[0]].fillna(False).astype(bool)].iloc[-1]
+        counts = (
+            f" ({fmt_num(last['n_crossings'])} crossings, at least "
+            f"{fmt_num(last['n_crossings_min'])} expected)"
+            if phase_fired[0] == "rule_few_crossings"
+            else ""
+        )
+        out.append(
+            f"The current phase as a whole is {RULE_TEXT[phase_fired[0]].removeprefix('in ')}"
+            f"{counts}: a sign of a shift or a cycle that the data do not date, and no "
+            "direction, so no point is marked for it (the centre line is drawn dashed)."
+        )
     if len(np.unique(parts)) > 1 and rule_cols:
         earlier = rows[parts != parts[-1]]
         if "signal" in earlier and earlier["signal"].fillna(False).astype(bool).any():
@@ -277,8 +332,26 @@ def _target(
     return text
 
 
-def _caveat(kind: ChartType, pword: str, since: str | None) -> str:
+def _caveat(kind: ChartType, pword: str, since: str | None, basis: str = "") -> str:
     step = f"{pword}-to-{pword}" if pword else "point-to-point"
+    if basis == "too_few_events":
+        return (
+            "What it does not mean: no signal here is no evidence of safety, nor of no change: "
+            "events this rare need the time between them, or several years of data, to show "
+            "a change."
+        )
+    if basis == "past":
+        return (
+            f"What it does not mean: the signal from {since} shows the process was different "
+            "then, not why; the latest points show no signal, so nothing says it is different "
+            "now."
+        )
+    if basis == "phase":
+        return (
+            "What it does not mean: an unstable phase is neither an improvement nor a concern; "
+            "look for what changed (a new way of working, a different case mix) before judging "
+            "anything against it."
+        )
     if since is None:
         text = (
             f"What it does not mean: this is common cause variation, so the {step} ups and "

@@ -7,7 +7,10 @@ the same designs lives in ``spc.plotting``.
 Icon keys follow NHSRplotthedots (``ptd_get_icons``):
 
 * variation: ``common_cause``, ``improvement_high``, ``improvement_low``, ``concern_high``,
-  ``concern_low``, ``neutral_high``, ``neutral_low``;
+  ``concern_low``, ``neutral_high``, ``neutral_low``; and two of safety-spc's own for verdicts
+  Making Data Count has no icon for: ``unstable`` (a phase signal such as too few crossings,
+  which has no direction) and ``too_few_events`` (a chart of mostly zeros, where run rules are
+  not used);
 * assurance: ``pass``, ``fail``, ``inconsistent``.
 
 >>> variation_icon("special_cause_improvement", "decrease")
@@ -47,6 +50,8 @@ VARIATION_ICON_TEXT: dict[str, str] = {
     "concern_low": "Special cause variation: concern (lower)",
     "neutral_high": "Special cause variation: neither improvement nor concern (higher)",
     "neutral_low": "Special cause variation: neither improvement nor concern (lower)",
+    "unstable": "Unstable: too few crossings of the centre line, no direction: review the baseline",
+    "too_few_events": "Too few events to judge with run rules",
 }
 #: The assurance icons' words, by icon key.
 ASSURANCE_ICON_TEXT: dict[str, str] = {
@@ -61,6 +66,8 @@ POINT_TYPE_TEXT: dict[str, str] = {
     "special_cause_concern": "special cause: concern",
     "special_cause_neutral_high": "special cause: unusually high",
     "special_cause_neutral_low": "special cause: unusually low",
+    "unstable": "unstable (a phase signal with no direction)",
+    "too_few_events": "too few events to judge",
 }
 #: The assurance in a report headline, by the summary's ``assurance_type``.
 ASSURANCE_TYPE_TEXT: dict[str, str] = {
@@ -76,7 +83,7 @@ def icon_colour(key: str) -> str:
         return MDC_COLOURS["improvement"]
     if key.startswith("concern") or key == "fail":
         return MDC_COLOURS["concern"]
-    if key.startswith("neutral"):
+    if key.startswith("neutral") or key == "unstable":
         return MDC_COLOURS["neutral"]
     return MDC_COLOURS["common_cause"]
 
@@ -102,9 +109,13 @@ def icon_dots(key: str) -> list[tuple[float, float, bool]]:
         ys = [*base[:3], 0.58, 0.62, 0.66, 0.7]
     elif key.endswith("_low"):
         ys = [*base[:3], 0.42, 0.38, 0.34, 0.3]
+    elif key == "unstable":  # clusters on either side: a shift or cycle with no direction
+        ys = [0.62, 0.65, 0.61, 0.38, 0.35, 0.39, 0.63]
+    elif key == "too_few_events":  # mostly zeros and a single event
+        ys = [0.34, 0.34, 0.34, 0.34, 0.62, 0.34, 0.34]
     else:
         ys = base
-    special = key != "common_cause"
+    special = key not in ("common_cause", "too_few_events")
     return [(x, y, special and i >= 3) for i, (x, y) in enumerate(zip(xs, ys, strict=True))]
 
 
