@@ -191,4 +191,9 @@ def print_table(result: RenderResult) -> None:
         print(f"{name:<{width}}  {status:<10} {secs:>6}  {msg}")
     counts = pd.Series([o.status for o in result.outcomes]).value_counts().to_dict()
     print("\n" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    if result.kept:
+        print(
+            f"{len(result.kept)} team page(s) from earlier renders kept and listed in the index "
+            "(not in --teams this time); the overview and summary.csv cover them too"
+        )
     print(f"Open {(result.out_dir / 'index.html').resolve()}")

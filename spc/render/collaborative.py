@@ -128,8 +128,9 @@ class RenderConfig:
 class RenderResult:
     """What a render produced: per-task outcomes, the summary table, where to look.
 
-    ``notes`` say what was skipped in the data folders; ``interrupted`` is True when Ctrl-C
-    stopped the render (the index lists what finished).
+    ``notes`` say what was skipped in the data folders; ``kept`` are the teams whose pages
+    from earlier renders stay listed in the index (not in ``--teams`` this time);
+    ``interrupted`` is True when Ctrl-C stopped the render (the index lists what finished).
     """
 
     out_dir: Path
@@ -138,6 +139,7 @@ class RenderResult:
     excluded_teams: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
+    kept: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[TaskOutcome]:
@@ -394,10 +396,17 @@ def _render(
         if interrupted is None:
             finish_formats(out, config.formats, outcomes)
         write_summary(out, summary)
-        kept = [kept_entry(earlier[t], t in all_teams) for t in earlier if t not in config.teams]
+        kept_teams = [t for t in earlier if t not in config.teams]
+        kept = [kept_entry(earlier[t], t in all_teams) for t in kept_teams]
         write_index(out, outcomes, summary, broken, kept)
         result = RenderResult(
-            out, outcomes, summary, sorted(broken), list(config.notes), interrupted is not None
+            out,
+            outcomes,
+            summary,
+            sorted(broken),
+            list(config.notes),
+            interrupted is not None,
+            kept_teams,
         )
     if interrupted is not None:
         interrupted.result = result

@@ -112,7 +112,15 @@ def run_on_dask(
             if not done:
                 time.sleep(_POLL)
     except BaseException:
-        # Ctrl-C (or a lost scheduler): nothing more is started; the caller cleans up.
+        # Ctrl-C (or a lost scheduler): nothing more is started; the caller cleans up. Reports
+        # that finished while we were told to stop are recorded: their pages are written.
+        for future, (task, _) in list(futures.items()):
+            try:
+                if future.status == "finished":
+                    finish(future.result(timeout=5), task)
+                    del futures[future]
+            except BaseException:
+                break  # a second Ctrl-C, or the scheduler gone: stop recording
         if futures:
             try:
                 client.cancel(list(futures))
