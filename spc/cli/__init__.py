@@ -2,7 +2,7 @@
 
 One module per group of commands, each with a ``register(subparsers)`` function: ``data``
 (``template``, ``validate``, ``measures``), ``render`` (``render``, and ``demo`` through
-``register_demo``) and ``notebooks``.
+``register_demo``), ``digest`` and ``notebooks``.
 This module only dispatches.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from spc._version import __version__
 from spc.cli.data import register as register_data
+from spc.cli.digest import register as register_digest
 from spc.cli.notebooks import register as register_notebooks
 from spc.cli.render import register as register_render
 from spc.cli.render import register_demo
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_demo(subparsers)
     register_data(subparsers)  # template, validate, measures
     register_render(subparsers)
+    register_digest(subparsers)
     register_notebooks(subparsers)
     return parser
 
