@@ -343,6 +343,21 @@ def test_an_internal_error_is_one_line_and_a_log(tmp_path, capsys, monkeypatch) 
     assert str(log) in err and "Traceback" in log.read_text()
 
 
+def test_a_system_error_is_one_line_in_the_systems_words(tmp_path, capsys, monkeypatch) -> None:
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device", "/reports/index.html")
+
+    monkeypatch.setattr("spc.cli.data.validate", disk_full)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert main(["validate", "anything.csv"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("safety-spc validate: No space left on device (/reports/index.html)")
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
 def test_ctrl_c_in_validate_is_one_line_and_130(capsys, monkeypatch) -> None:
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -515,7 +515,7 @@ def test_render_applies_chart_settings_everywhere_and_rerenders_when_they_change
     changed = render_collaborative(None, out, **kwargs)
     assert {o.status for o in changed.outcomes} == {"rendered"}
     page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()
-    assert "frozen on a baseline of 18 points" in page
+    assert "after a baseline of 18 points" in page
 
 
 def _grid_readings(page: Path) -> list[tuple[str, str, list[str]]]:

@@ -2,7 +2,7 @@
 
 One module per group of commands, each with a ``register(subparsers)`` function: ``data``
 (``template``, ``validate``, ``measures``), ``render`` (``render``, and ``demo`` through
-``register_demo``) and ``notebooks``.
+``register_demo``), ``digest`` and ``notebooks``.
 This module dispatches, and makes sure no command ever ends in a Python traceback: Ctrl-C is
 one line and exit status 130; an error of ours (a bug) is one line saying where the full
 traceback was written, exit status 70.
@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from spc._version import __version__
 from spc.cli.data import register as register_data
+from spc.cli.digest import register as register_digest
 from spc.cli.notebooks import register as register_notebooks
 from spc.cli.render import register as register_render
 from spc.cli.render import register_demo
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_demo(subparsers)
     register_data(subparsers)  # template, validate, measures
     register_render(subparsers)
+    register_digest(subparsers)
     register_notebooks(subparsers)
     return parser
 
@@ -67,22 +69,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except OSError as exc:
+        # the disk filled up, a folder became unwritable mid-way: the system's words suffice
+        where = f" ({exc.filename})" if exc.filename else ""
+        log = _write_log(str(args.command), exc)
+        print(
+            f"safety-spc {args.command}: {exc.strerror or exc}{where}"
+            + (f"; details in {log}" if log else ""),
+            file=sys.stderr,
+        )
+        return 1
     except Exception as exc:
         return internal_error(str(args.command), exc)
     return status
 
 
-def internal_error(command: str, exc: BaseException) -> int:
-    """Report an unexpected error in one line and write the traceback to a log file."""
+def _write_log(command: str, exc: BaseException) -> str | None:
+    """Write ``exc``'s traceback to a new log file; its path, or None if it cannot be."""
     detail = "".join(traceback.format_exception(exc))
     try:
         fd, log = tempfile.mkstemp(prefix="safety-spc-error-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(f"safety-spc {__version__} {command}, {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
             fh.write(f"argv: {sys.argv!r}\n\n{detail}")
-        where = f"the full log is in {log}"
     except OSError:
-        where = "the log could not be written"
+        return None
+    return log
+
+
+def internal_error(command: str, exc: BaseException) -> int:
+    """Report an unexpected error in one line and write the traceback to a log file."""
+    log = _write_log(command, exc)
+    where = f"the full log is in {log}" if log else "the log could not be written"
     first = str(exc).splitlines()[0] if str(exc) else ""
     print(
         f"safety-spc {command}: internal error ({type(exc).__name__}: {first[:200]}); this is "

@@ -64,7 +64,7 @@ from spc.data.measure_rows import (
     report_no_figures,
 )
 from spc.data.problems import ERROR, NOTE, DataValidationError, ValidationReport
-from spc.data.read import normalise_name, read_table, read_table_cached
+from spc.data.read import normalise_name, read_table_cached
 from spc.data.templates import EXAMPLE_MARKER
 from spc.errors import DataWarning, SPCError
 
@@ -229,7 +229,7 @@ def team_names(paths: PathLike | Sequence[PathLike]) -> list[str]:
     schemas = template_schemas(load_catalogue())
     names: set[str] = set()
     for path, _ in expand_paths(as_path_list(paths), ValidationReport()):
-        table = read_table(path, ValidationReport())
+        table = read_table_cached(path, ValidationReport())
         kind = detect_kind(table, schemas) if table is not None else None
         if kind is None or kind == "changes":
             continue
