@@ -98,11 +98,15 @@ def _median(func, rounds: int) -> float:
     return statistics.median(times)
 
 
-def _cli_run(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MiB) and exit status of one subprocess.
+def _cli_run(
+    argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MiB) and exit status of one subprocess, run in ``cwd``.
 
     ``ru_maxrss`` of RUSAGE_CHILDREN is the largest of all children waited for so far, so
     each measurement runs in a fresh intermediate Python that reports its own child's peak.
+    ``cwd`` is a folder without an ``spc`` package: ``python -m`` puts the working folder
+    first on ``sys.path``, ahead of ``PYTHONPATH`` (which picks the baseline's checkout).
     """
     probe = (
         "import resource, subprocess, sys, time\n"
@@ -113,7 +117,12 @@ def _cli_run(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[fl
         "print(dt, kb / 1024, rc)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", probe, *argv], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", probe, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=True,
     ).stdout.split()
     return float(out[0]), float(out[1]), int(out[2])
 
@@ -146,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         tracemalloc.stop()
 
         cli = [sys.executable, "-m", "spc.cli", "validate", str(path)]
-        runs = [_cli_run(cli) for _ in range(args.rounds)]
+        runs = [_cli_run(cli, Path(tmp)) for _ in range(args.rounds)]
         cli_time = statistics.median(r[0] for r in runs)
         cli_rss = max(r[1] for r in runs)
 
@@ -159,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"  spc.validate / read_csv: {api / read:5.1f}x")
         if args.baseline_src:
             env = dict(os.environ, PYTHONPATH=str(Path(args.baseline_src).resolve()))
-            old_time, old_rss, _ = _cli_run(cli, env=env)
+            old_time, old_rss, _ = _cli_run(cli, Path(tmp), env=env)
             print(
                 f"  baseline {args.baseline_src} CLI: {old_time:7.2f} s, peak RSS "
                 f"{old_rss:7.0f} MiB (1 run)"
