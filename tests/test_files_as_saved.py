@@ -248,6 +248,22 @@ def test_data_on_a_second_sheet_names_the_sheets(tmp_path, capsys) -> None:
     assert "rename sheet 'Falls 2024' to 'data'" in printed
 
 
+def test_data_behind_an_empty_first_sheet(tmp_path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Sheet1"
+    data = wb.create_sheet("Falls")
+    data.append(HEADER)
+    data.append(["T", "W1", month(0), 700, 3, 1])
+    path = tmp_path / "falls.xlsx"
+    wb.save(path)
+    (error,) = spc.validate(path).errors
+    assert error.message == (
+        "sheet 'Sheet1', the sheet read, is empty; the workbook's other sheet(s) 'Falls' hold "
+        "something"
+    )
+    assert "rename the sheet with the data to 'data'" in error.fix
+
+
 def test_unknown_columns_are_listed(tmp_path) -> None:
     path = tmp_path / "notes.csv"
     path.write_text("name,description\na,b\n")

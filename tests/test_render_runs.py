@@ -147,3 +147,24 @@ def test_the_explorers_change_log_round_trips_a_formula_team(tmp_path) -> None:
     write_changes(settings, path)  # again: replaces its own rows, does not pile them up
     back = read_csv_text(path)
     assert back["team"].tolist() == [team]
+
+
+@pytest.mark.slow
+def test_render_with_a_folder_as_data(tmp_path, capsys) -> None:
+    """``--data DIR`` reads the folder's template files and notes what it skipped (the example
+    folder holds manifest.csv, generate.py, README.md and messy/); it used to say "the data
+    files name no teams"."""
+    from spc.cli import main
+
+    folder = tmp_path / "example"
+    shutil.copytree(example_files()[0].parent, folder)
+    out = tmp_path / "reports"
+    status = main(["render", "--data", str(folder), "--out", str(out), "--no-progress",
+                   "--teams", "AVN-ELM", "--measures", *MEASURES, "--workers", "1",
+                   "--no-overview"])  # fmt: skip
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    for skipped in ("manifest.csv", "generate.py", "README.md", "messy/"):
+        assert f"note: {skipped}: skipped" in printed.err
+    assert "AVN-ELM" in printed.out and "rendered" in printed.out
+    assert (out / "teams" / f"{slugify('AVN-ELM')}.html").is_file()

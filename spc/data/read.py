@@ -138,16 +138,18 @@ def _from_categories(series: pd.Series) -> Column:
     return Column(codes, cats)
 
 
-def _make_table(label: str, columns: list[Column], empty_hint: str = "", **kw: Any) -> Table:
+def _make_table(
+    label: str, columns: list[Column], empty: _Unreadable | None = None, **kw: Any
+) -> Table:
     """The header is the first row; rows where every cell is blank are dropped (they are not
     data, and the row numbers of the others keep counting them). Raises :class:`_Unreadable`
-    for an empty file or a blank first row."""
+    for an empty file (``empty``, when given, says it better) or a blank first row."""
     n = len(columns[0].codes) if columns else 0
     filled = np.zeros(n, dtype=bool)
     for col in columns:
         filled |= col.codes >= 0
     if not filled.any():
-        raise _Unreadable("empty file: no header row" + empty_hint, "start from a template")
+        raise empty or _Unreadable("empty file: no header row", "start from a template")
     if not filled[0]:
         raise _Unreadable(
             "the first row is blank: the header must be on row 1",
@@ -386,15 +388,16 @@ def _read_xlsx(path: Path, label: str, raw: bytes, report: ValidationReport) -> 
     width = max((len(r) for r in grid), default=0)
     columns = [_factorize([r[j] if j < len(r) else None for r in grid]) for j in range(width)]
     elsewhere = [name for name, header in others.items() if any(header)]
-    hint = (
-        f" on sheet {sheet!r}; the workbook's other sheet(s) {', '.join(map(repr, elsewhere))} "
-        f"hold something: rename the sheet with the data to {DATA_SHEET!r}, or move it first"
+    empty = (
+        _Unreadable(
+            f"sheet {sheet!r}, the sheet read, is empty; the workbook's other sheet(s) "
+            f"{', '.join(map(repr, elsewhere))} hold something",
+            f"rename the sheet with the data to {DATA_SHEET!r}, or move it to the front",
+        )
         if elsewhere
-        else ""
+        else None
     )
-    table = _make_table(
-        label, columns, empty_hint=hint, sheet=sheet, sheets=others, digest=_digest(raw)
-    )
+    table = _make_table(label, columns, empty, sheet=sheet, sheets=others, digest=_digest(raw))
     if formulas and _report_uncalculated(table, formula_grid, grid, formulas, report):
         return None  # those cells would read as blank: nothing of this file is checked
     return table
