@@ -46,11 +46,13 @@ def _summed(frame: pd.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
     return frame[list(cols)].to_numpy(dtype=float).sum(axis=1)
 
 
-def monthly_rows(p: Parsed, schema: Schema, report: ValidationReport) -> list[pd.DataFrame]:
-    """One frame per catalogue measure of a monthly file: the rows that passed the checks
-    (and are not duplicates), with numerator, denominator and value. Warns about measures
-    whose columns are partly there, small denominators and blank cells in a column a team
-    otherwise fills in."""
+def monthly_rows(p: Parsed, schema: Schema, report: ValidationReport) -> list[dict[str, Any]]:
+    """One set of columns (:data:`ROW_COLUMNS`, as arrays) per catalogue measure of a monthly
+    file: the rows that passed the checks (and are not duplicates), with numerator,
+    denominator and value; ``pd.DataFrame(columns)`` is the measure's rows of the tidy frame
+    (built only by ``load``: ``validate`` needs only the checks). Warns about measures whose
+    columns are partly there, small denominators and blank cells in a column a team otherwise
+    fills in."""
     spec = schema.spec
     team_col, date_col = spec.team_column, spec.date_column
     frame = p.frame
@@ -107,19 +109,17 @@ def monthly_rows(p: Parsed, schema: Schema, report: ValidationReport) -> list[pd
                         row=int(team_rows[0]),
                     )
         out.append(
-            pd.DataFrame(
-                {
-                    "team": team,
-                    "trust": trust,
-                    "period": used[date_col].to_numpy(),
-                    "measure": m.id,
-                    "numerator": num,
-                    "denominator": den if m.denominator else np.nan,
-                    "value": value,
-                    "file": p.label,
-                    "row": rows,
-                }
-            )
+            {
+                "team": team,
+                "trust": trust,
+                "period": used[date_col].to_numpy(),
+                "measure": m.id,
+                "numerator": num,
+                "denominator": den if m.denominator else np.nan,
+                "value": value,
+                "file": p.label,
+                "row": rows,
+            }
         )
     return out
 
@@ -127,15 +127,15 @@ def monthly_rows(p: Parsed, schema: Schema, report: ValidationReport) -> list[pd
 def report_no_figures(
     parsed: list[Parsed],
     schemas: dict[str, Schema],
-    frames: list[pd.DataFrame],
+    measures: list[dict[str, Any]],
     report: ValidationReport,
 ) -> None:
-    """Warn about teams whose monthly rows hold no figure at all: a report for them would
-    show nothing, and saying "0 measures, no gaps" would hide why."""
+    """Warn about teams whose monthly rows hold no figure at all (``measures``: the columns
+    :func:`monthly_rows` made): a report for them would show nothing, and saying "0 measures,
+    no gaps" would hide why."""
     with_values: set[Any] = set()
-    for f in frames:
-        values = f["value"].to_numpy()
-        with_values.update(pd.unique(f["team"].to_numpy()[~np.isnan(values)]))
+    for columns in measures:
+        with_values.update(pd.unique(columns["team"][~np.isnan(columns["value"])]))
     for p in parsed:
         if p.kind not in ("ward-monthly", "safety-thermometer"):
             continue
@@ -143,10 +143,12 @@ def report_no_figures(
         used = p.frame[p.frame["_ok"] & ~p.frame["_duplicate"]]
         if team_col not in used or not len(used):
             continue
-        groups = used.groupby(team_col, sort=False)["_row"]
-        for name, team_rows in groups:
-            if name in with_values:
-                continue
+        teams = used[team_col].to_numpy(dtype=object)
+        empty = ~pd.Series(teams).isin(with_values).to_numpy()
+        if not empty.any():
+            continue
+        rows = used["_row"].to_numpy()[empty]
+        for name, team_rows in pd.Series(rows).groupby(teams[empty], sort=False):
             team_rows = team_rows.to_numpy()
             report.add(
                 WARNING,

@@ -165,15 +165,16 @@ def _run(
         paths, dayfirst=dayfirst, kind=kind, schemas=schemas, report=report, teams=teams
     )
     check_duplicates_and_gaps(parsed, report)
-    frames: list[pd.DataFrame] = []
+    measures = []
     for p in parsed:
         if p.kind in MONTHLY:
-            frames += monthly_rows(p, schemas[p.kind], report)
-    report_no_figures(parsed, schemas, frames, report)
+            measures += monthly_rows(p, schemas[p.kind], report)
+    report_no_figures(parsed, schemas, measures, report)
     events = event_rows([p for p in parsed if p.kind == "events"], catalogue, report)
     changes = [p for p in parsed if p.kind == "changes"]
     if not build and not changes:
         return None, report
+    frames = [pd.DataFrame(columns) for columns in measures]
     if events:
         frames.append(pd.DataFrame(events, columns=ROW_COLUMNS))
     frames = [f for f in frames if len(f)]
