@@ -7,7 +7,7 @@ and new data-quality findings. Concerns come first, then improvements, then the 
 section rows are in team and measure order, never ranked. The digest is for learning: each
 line is a verdict and where to read it, not a score.
 
->>> data = spc.load_example()
+>>> data = spc.load_example()                                  # doctest: +SKIP
 >>> before = collaborative_summary(as_of(data, "2024-02"))     # doctest: +SKIP
 >>> after = collaborative_summary(as_of(data, "2024-03"))      # doctest: +SKIP
 >>> print(digest_text(digest(before, after)))                  # doctest: +SKIP
