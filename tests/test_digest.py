@@ -101,3 +101,53 @@ def test_cli_digest_prints_the_digest(capsys):
     assert out.startswith("What changed from 2024-02 to 2024-03")
     assert main(["digest", "--from", "2024-02", "--to", "2024-13"]) == 2
     assert "month is written like 2024-03" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------- in a render
+RENDER = dict(
+    teams=["AVN-ELM", "DNM-OAK"],
+    measures=["falls_per_1000_obd", "pu_cat2plus_per_1000_obd", "harm_free_new_percent"],
+    workers=1,
+    progress=False,
+    overview=False,
+)
+
+
+@pytest.mark.slow
+def test_render_writes_the_digest_of_what_changed_between_two_months(tmp_path, example_data):
+    from spc._files import read_csv_text
+    from spc.render.collaborative import render_collaborative
+
+    out = tmp_path / "reports"
+    first = render_collaborative(None, out, as_of="2024-02", **RENDER)
+    assert first.digest is not None and first.digest.first
+    assert "first render" in (out / "changes.txt").read_text()
+    second = render_collaborative(None, out, as_of="2024-3", **RENDER)
+    got = read_csv_text(out / "changes.csv")
+    # independently: the two months' conclusions for the same teams and measures
+    teams, measures = RENDER["teams"], RENDER["measures"]
+    frames = [
+        collaborative_summary(as_of(example_data[example_data["team"].isin(teams)], m), measures)
+        for m in ("2024-02", "2024-03")
+    ]
+    expected = digest(
+        frames[0],
+        frames[1],
+        data_checks(as_of(example_data[example_data["team"].isin(teams)], "2024-02"), "2024-02"),
+        data_checks(as_of(example_data[example_data["team"].isin(teams)], "2024-03"), "2024-03"),
+    )
+    key = ["section", "kind", "team", "measure"]
+    assert got[key].values.tolist() == expected[key].values.tolist()
+    assert second.digest.line().startswith("What changed:")
+    text = (out / "changes.txt").read_text()
+    assert text.startswith("What changed from 2024-02 to 2024-03")
+    page = (out / "changes.html").read_text()
+    index = (out / "index.html").read_text()
+    assert "What changed from 2024-02 to 2024-03" in page and "changes.html" in index
+    for team in got["team"]:
+        assert 'href="teams/' in page and team in page
+    # a re-render with unchanged data: an empty digest that says so
+    third = render_collaborative(None, out, as_of="2024-03", **RENDER)
+    assert third.digest is not None and third.digest.frame.empty
+    assert "Nothing changed" in (out / "changes.txt").read_text()
+    assert "Nothing changed since the previous render" in (out / "index.html").read_text()

@@ -85,6 +85,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-overview", action="store_true", help="team reports only (no collaborative overview)"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--as-of",
+        metavar="YYYY-MM",
+        help="render the collaborative as it stood at the end of this month (the digest of "
+        "what changed then compares two months, e.g. a render --as-of 2024-02 and then 2024-03)",
+    )
     p.set_defaults(func=_cli_render)
 
 
@@ -125,6 +131,7 @@ def _cli_render(args: argparse.Namespace) -> int:
             dask_scheduler=args.dask_scheduler,
             progress=not args.no_progress,
             overview=not args.no_overview,
+            as_of=args.as_of,
         )
     except (SPCError, DataValidationError) as exc:
         print(f"safety-spc render: {exc}", file=sys.stderr)
@@ -196,4 +203,6 @@ def print_table(result: RenderResult) -> None:
             f"{len(result.kept)} team page(s) from earlier renders kept and listed in the index "
             "(not in --teams this time); the overview and summary.csv cover them too"
         )
+    if result.digest is not None:
+        print(result.digest.line())
     print(f"Open {(result.out_dir / 'index.html').resolve()}")

@@ -46,6 +46,7 @@ from spc.render.batch import (
     load_state,
     run_tasks,
 )
+from spc.render.changes import Digest, digest_html, write_digest
 from spc.render.output import OutputFolder
 from spc.render.pages import no_data_page, slugify
 from spc.render.site import (
@@ -65,6 +66,8 @@ from spc.report.content import (
     data_files,
     load_collaborative,
 )
+from spc.report.digest import as_of as as_of_month
+from spc.report.digest import month_text
 
 __all__ = [
     "FORMATS",
@@ -111,6 +114,7 @@ class RenderConfig:
     timeout: float
     token: str = ""
     notes: tuple[str, ...] = ()
+    as_of: str | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The notebook parameters every report shares."""
@@ -140,6 +144,7 @@ class RenderResult:
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
     kept: list[str] = field(default_factory=list)
+    digest: Digest | None = None
 
     @property
     def failed(self) -> list[TaskOutcome]:
@@ -210,8 +215,13 @@ def render_collaborative(
     timeout: float = 600,
     overview: bool = True,
     no_worker_timeout: float | None = None,
+    as_of: str | None = None,
 ) -> RenderResult:
     """Render every team's report and the overview into ``out_dir``; see the module doc.
+
+    ``as_of`` (``"2024-03"``) renders the collaborative as it stood at the end of that month.
+    Each render writes the digest of what changed since the previous one into the folder
+    (``spc.render.changes``).
 
     Raises :class:`SPCError` (nothing started, nothing written) for mistakes a user can fix,
     and :class:`~spc.render.batch.RenderInterrupted` (with ``.result``) after Ctrl-C.
@@ -223,6 +233,8 @@ def render_collaborative(
             f"unknown format(s) {', '.join(bad_formats)}; choose from {', '.join(FORMATS)}"
         )
     out = Path(out_dir)
+    if as_of:
+        as_of = month_text(as_of)  # "2024-3" or a bad month: refused before anything starts
     if out.exists() and not out.is_dir():
         raise SPCError(f"--out {out} is a file, not a folder: give a folder for the reports")
     # Mistakes in the arguments and the data are refused before any worker starts or
@@ -256,6 +268,7 @@ def render_collaborative(
                 timeout=timeout,
                 token=folder.token,
                 notes=tuple(notes),
+                as_of=as_of,
             )
             return _render(config, all_teams, folder, client, no_worker_timeout)
     finally:
@@ -349,6 +362,8 @@ def _render(
     # pages of earlier renders stay listed, and the overview covers them (see spc.render.site)
     others = [t for t in earlier if t not in config.teams and t in all_teams]
     data, broken = _load(config.paths, [*config.teams, *others])
+    if config.as_of:
+        data = as_of_month(data, config.as_of)
     with_figures = set(data.loc[data["value"].notna(), "team"]) if len(data) else set()
     no_data = [t for t in config.teams if t not in broken and t not in with_figures]
     good = [t for t in config.teams if t not in broken and t not in no_data]
@@ -395,10 +410,14 @@ def _render(
                 outcome.extra["data_errors"] = broken[outcome.name]
         if interrupted is None:
             finish_formats(out, config.formats, outcomes)
+        links = {e["name"]: e["html"] for e in earlier.values()}
+        links |= {o.name: o.html for o in outcomes if o.html and o.name != OVERVIEW_TASK}
+        shown = data[data["team"].isin(set(config.teams) | set(covered))]
+        changes = write_digest(out, summary, shown, config.as_of, links)
         write_summary(out, summary)
         kept_teams = [t for t in earlier if t not in config.teams]
         kept = [kept_entry(earlier[t], t in all_teams) for t in kept_teams]
-        write_index(out, outcomes, summary, broken, kept)
+        write_index(out, outcomes, summary, broken, kept, changes_html=digest_html(changes, links))
         result = RenderResult(
             out,
             outcomes,
@@ -407,6 +426,7 @@ def _render(
             list(config.notes),
             interrupted is not None,
             kept_teams,
+            changes,
         )
     if interrupted is not None:
         interrupted.result = result
@@ -448,8 +468,14 @@ def _tasks(config: RenderConfig, teams: list[str], covered: list[str]) -> list[R
     report per team in ``teams``, each with the hash of everything its output depends on;
     parameters are checked against each notebook before anything runs."""
     common = config.parameters()
-    team_params = {**common, "team": "", "period_start": "", "period_end": "", "interactive": False}
-    overview_params = {**common, "teams": covered, "funnel_period": ""}
+    team_params = {
+        **common,
+        "team": "",
+        "period_start": "",
+        "period_end": config.as_of or "",
+        "interactive": False,
+    }
+    overview_params = {**common, "teams": covered, "funnel_period": "", "as_of": config.as_of or ""}
     check_parameters(config.team_notebook, team_params)
     overview = config.overview_notebook
     if overview is not None:

@@ -136,8 +136,10 @@ def index_page(
     overview_html: str | None,
     grid_html: str | None,
     notes: Iterable[str] = (),
+    top_html: str = "",
 ) -> str:
-    """The collaborative's index: the overview grid and one line per team report."""
+    """The collaborative's index: what changed (``top_html``, already escaped), the overview
+    grid and one line per team report."""
     rows = []
     for e in entries:
         link = (
@@ -160,8 +162,14 @@ def index_page(
     )
     note_html = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
     body = (
-        f"<h1>{html.escape(title)}</h1>{note_html}{overview}"
-        f"{grid_html or ''}"
+        f"<h1>{html.escape(title)}</h1>{note_html}"
+        + (
+            f'<section class="changes">{top_html}<p><a href="changes.html">What changed</a> '
+            "(also changes.csv and changes.txt)</p></section>"
+            if top_html
+            else ""
+        )
+        + f"{overview}{grid_html or ''}"
         "<h2>Team reports</h2>"
         "<table><thead><tr><th>Team</th><th>Status</th><th>Messages</th><th>Debug</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"

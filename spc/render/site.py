@@ -62,8 +62,10 @@ def write_index(
     broken: dict[str, list[str]],
     kept: Sequence[PageEntry] = (),
     notes: Iterable[str] = (),
+    changes_html: str = "",
 ) -> None:
-    """index.html: the overview grid, one line per team report (this run's, then kept ones)."""
+    """index.html: what changed, the overview grid, one line per team report (this run's, then
+    kept ones)."""
     entries = []
     overview_html = None
     for o in outcomes:
@@ -89,7 +91,14 @@ def write_index(
     grid = grid_html(summary) if len(summary) else None
     write_atomic(
         out / "index.html",
-        index_page("Patient safety collaborative reports", entries, overview_html, grid, all_notes),
+        index_page(
+            "Patient safety collaborative reports",
+            entries,
+            overview_html,
+            grid,
+            all_notes,
+            changes_html,
+        ),
     )
 
 

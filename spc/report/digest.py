@@ -30,6 +30,7 @@ __all__ = [
     "data_checks",
     "digest",
     "digest_text",
+    "month_text",
 ]
 
 #: Sections of the digest, in the order a lead reads them.
@@ -62,6 +63,15 @@ _ASSURANCE_WORDS = {
     "consistent_fail": "will consistently miss the target",
     "inconsistent": "will hit and miss the target at random",
 }
+
+
+def month_text(month: str | pd.Timestamp) -> str:
+    """``"2024-3"`` -> ``"2024-03"``; a text that is not a month raises :class:`SPCError`.
+
+    >>> month_text("2024-3")
+    '2024-03'
+    """
+    return (_month_end(month) - pd.offsets.MonthBegin(1)).strftime("%Y-%m")
 
 
 def _month_end(month: str | pd.Timestamp) -> pd.Timestamp:
@@ -162,7 +172,7 @@ def digest(
                         "kind": "new signal",
                         "before": _words(vb),
                         "after": _words(va),
-                        "since": a.get("latest_period", ""),
+                        "since": a.get("since") or a.get("latest_period", ""),
                         "verdict": verdict,
                     }
                 )
