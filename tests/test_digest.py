@@ -120,8 +120,9 @@ def test_render_writes_the_digest_of_what_changed_between_two_months(tmp_path, e
 
     out = tmp_path / "reports"
     first = render_collaborative(None, out, as_of="2024-02", **RENDER)
-    assert first.digest is not None and first.digest.first
-    assert "first render" in (out / "changes.txt").read_text()
+    # a first render says what changed in its latest month
+    assert first.digest is not None and not first.digest.first
+    assert (out / "changes.txt").read_text().startswith("What changed from 2024-01 to 2024-02")
     second = render_collaborative(None, out, as_of="2024-3", **RENDER)
     got = read_csv_text(out / "changes.csv")
     # independently: the two months' conclusions for the same teams and measures

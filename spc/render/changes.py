@@ -2,8 +2,9 @@
 
 The previous render's conclusions are the ``summary.csv`` already in the output folder (read
 before the new one replaces it) and ``.digest-state.json`` (its data checks, validation
-warnings and ``--as-of`` month). The digest (``spc.report.digest``) is written as
-``changes.html`` (every line linked to the team's report and the measure's chart),
+warnings and ``--as-of`` month). A first render into a folder compares with the data as they
+stood a month before its latest month, so it says what changed in the latest month.
+The digest (``spc.report.digest``) is written as ``changes.html`` (every line linked to the team's report and the measure's chart),
 ``changes.csv`` (spreadsheet formulas neutralised) and ``changes.txt`` (to paste into an email),
 and shown at the top of ``index.html``.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from spc._files import csv_text, read_csv_text, write_atomic
 from spc.render.pages import page
-from spc.report.digest import SECTIONS, data_checks, digest, digest_text
+from spc.report.digest import SECTIONS, as_of, data_checks, digest, digest_text
 
 __all__ = ["DIGEST_STATE", "Digest", "digest_html", "write_digest"]
 
@@ -78,14 +79,26 @@ def write_digest(
     out: Path,
     summary: pd.DataFrame,
     data: pd.DataFrame,
-    as_of: str | None,
+    month: str | None,
     links: Mapping[str, str],
+    summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> Digest:
     """Compare ``summary`` (this render's conclusions) with the previous render's, write
     changes.html/.csv/.txt and the state for the next render; call before summary.csv is
-    replaced. ``links`` maps a team to its page (relative to ``out``)."""
+    replaced. ``links`` maps a team to its page (relative to ``out``); ``summarise`` makes the
+    conclusions of the month before when there is no previous render (``month``: the
+    ``--as-of`` month, else the latest)."""
     before, state = _previous(out)
-    checks = data_checks(data, as_of)
+    if before is None and summarise is not None and len(summary):
+        latest = pd.Period(month or str(summary["latest_period"].max())[:7], "M")
+        earlier = str(latest - 1)
+        before = summarise(as_of(data, earlier))
+        state = {
+            "as_of": earlier,
+            "checks": data_checks(as_of(data, earlier), earlier).values.tolist(),
+            "problems": [],
+        }
+    checks = data_checks(data, month)
     report = data.attrs.get("report")
     problems = [str(p) for p in report.warnings] if report is not None else []
     checks_before = pd.DataFrame(state.get("checks", []), columns=["team", "kind", "detail"])
@@ -100,7 +113,7 @@ def write_digest(
     was = state.get("as_of") or (
         str(before["latest_period"].max())[:7] if before is not None and len(before) else ""
     )
-    now = as_of or (str(summary["latest_period"].max())[:7] if len(summary) else "")
+    now = month or (str(summary["latest_period"].max())[:7] if len(summary) else "")
     heading = f"What changed from {was} to {now}" if was and before is not None else "What changed"
     result = Digest(frame, before is None, heading)
     text = digest_text(frame, heading)

@@ -413,7 +413,9 @@ def _render(
         links = {e["name"]: e["html"] for e in earlier.values()}
         links |= {o.name: o.html for o in outcomes if o.html and o.name != OVERVIEW_TASK}
         shown = data[data["team"].isin(set(config.teams) | set(covered))]
-        changes = write_digest(out, summary, shown, config.as_of, links)
+        changes = write_digest(
+            out, summary, shown, config.as_of, links, summarise=_summariser(config)
+        )
         write_summary(out, summary)
         kept_teams = [t for t in earlier if t not in config.teams]
         kept = [kept_entry(earlier[t], t in all_teams) for t in kept_teams]
@@ -432,6 +434,19 @@ def _render(
         interrupted.result = result
         raise interrupted
     return result
+
+
+def _summariser(config: RenderConfig) -> Any:
+    """The render's conclusions for other data (the digest's month before a first render)."""
+
+    def summarise(data: pd.DataFrame) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SPCWarning)
+            return collaborative_summary(
+                data, config.measures, config.rules, config.targets, config.settings
+            )
+
+    return summarise
 
 
 @contextmanager
