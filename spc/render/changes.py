@@ -4,9 +4,9 @@ The previous render's conclusions are the ``summary.csv`` already in the output 
 before the new one replaces it) and ``.digest-state.json`` (its data checks, validation
 warnings and ``--as-of`` month). A first render into a folder compares with the data as they
 stood a month before its latest month, so it says what changed in the latest month.
-The digest (``spc.report.digest``) is written as ``changes.html`` (every line linked to the team's report and the measure's chart),
-``changes.csv`` (spreadsheet formulas neutralised) and ``changes.txt`` (to paste into an email),
-and shown at the top of ``index.html``.
+The digest (``spc.report.digest``) is written as ``changes.html`` (every line linked to the
+team's report and the measure's chart), ``changes.csv`` (spreadsheet formulas neutralised) and
+``changes.txt`` (to paste into an email), and shown at the top of ``index.html``.
 """
 
 from __future__ import annotations
