@@ -39,6 +39,7 @@ def test_as_of_keeps_only_what_was_known_then(example_data):
     assert (example_data["period"] < pd.Timestamp("2024-03-01")).sum() == len(snap)
 
 
+@pytest.mark.slow
 def test_digest_lists_exactly_the_verdicts_that_changed(months):
     (before, cb), (after, ca) = months["2024-02"], months["2024-03"]
     got = digest(before, after, cb, ca)
@@ -66,6 +67,7 @@ def test_digest_lists_exactly_the_verdicts_that_changed(months):
     assert (signals["verdict"].str.len() > 20).all()
 
 
+@pytest.mark.slow
 def test_a_team_whose_last_month_is_missing_is_overdue(example_data, months):
     cut = example_data[
         ~((example_data["team"] == "AVN-ELM") & (example_data["period"] >= "2024-03-01"))
@@ -80,6 +82,7 @@ def test_a_team_whose_last_month_is_missing_is_overdue(example_data, months):
     assert "overdue (new)" in set(out["kind"])
 
 
+@pytest.mark.slow
 def test_unchanged_data_give_an_empty_digest_that_says_so(months):
     after, checks = months["2024-03"]
     out = digest(after, after, checks, checks)
@@ -87,6 +90,7 @@ def test_unchanged_data_give_an_empty_digest_that_says_so(months):
     assert "Nothing changed" in digest_text(out)
 
 
+@pytest.mark.slow
 def test_digest_text_is_plain_and_grouped(months):
     (before, cb), (after, ca) = months["2024-02"], months["2024-03"]
     text = digest_text(digest(before, after, cb, ca), "What changed")

@@ -301,6 +301,7 @@ def test_dask_without_workers_times_out_with_a_message(tmp_path) -> None:
     assert "no Dask worker was connected to the scheduler for 3 s" in outcomes[0].error
 
 
+@pytest.mark.slow
 def test_unreachable_dask_scheduler_is_one_line_in_seconds(tmp_path, capsys) -> None:
     pytest.importorskip("distributed")
     with socket.socket() as s:  # a port nobody listens on
