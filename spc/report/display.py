@@ -9,7 +9,7 @@ chart for use in JupyterLab.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,8 @@ def _html(text: str) -> None:
     _display(HTML(f'<div class="spc-report">{text}</div>'))
 
 
-def _show_figure(fig: Any, alt: str) -> None:
-    """Show a figure as a PNG <img> with alt text (screen readers), then close it."""
+def chart_html(fig: Any, alt: str) -> str:
+    """A figure as an ``<img>`` with alt text (screen readers); the figure is closed."""
     import base64
     import io
 
@@ -63,7 +63,7 @@ def _show_figure(fig: Any, alt: str) -> None:
     buf = io.BytesIO()
     save(fig, buf, format="png", description=alt, close=True)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    _html(
+    return (
         f'<img src="data:image/png;base64,{data}" alt="{esc(alt, quote=True)}" '
         'style="max-width: 100%">'
     )
@@ -105,27 +105,53 @@ def annotations_for(section: MeasureSection) -> pd.DataFrame | None:
     return notes if notes is not None and len(notes) else None
 
 
-def show_team_report(report: TeamReport, interactive: bool = False) -> None:
-    """Display a team report: header, one chart with caption per measure, data-quality
-    warnings and the methods note."""
+def section_blocks(section: MeasureSection) -> list[str]:
+    """One measure's HTML blocks: heading with headline, the chart, the caption."""
     from spc.plotting import plot
+
+    top, caption = section_html(section)
+    ax = plot(section.result, annotations=annotations_for(section))
+    return [top, chart_html(ax.figure, f"{section.title}. {section.caption}"), caption]
+
+
+def _skipped_html(report: TeamReport) -> str:
+    if not report.skipped:
+        return ""
+    return (
+        f'<p class="spc-note">Not shown (no data for this team): '
+        f"{esc(', '.join(report.skipped))}.</p>"
+    )
+
+
+def team_report_blocks(report: TeamReport) -> Iterator[str]:
+    """The HTML blocks of a team report in order, each chart drawn as its block comes:
+    header, skipped measures, each measure's :func:`section_blocks`, data warnings, methods.
+    The notebook shows each in a cell output; ``"".join`` gives the page's content."""
+    yield header_html(report)
+    if report.skipped:
+        yield _skipped_html(report)
+    for section in report.sections:
+        yield from section_blocks(section)
+    yield data_warnings_html(report.data_warnings)
+    yield f"<h2>Methods</h2><p>{esc(report.methods)}</p>"
+
+
+def show_team_report(report: TeamReport, interactive: bool = False) -> None:
+    """Display a team report (:func:`team_report_blocks`); with ``interactive`` the explorer
+    under each chart, for JupyterLab."""
+    if not interactive:
+        for block in team_report_blocks(report):
+            _html(block)
+        return
+    from spc.interactive import explore
 
     _html(header_html(report))
     if report.skipped:
-        _html(
-            f'<p class="spc-note">Not shown (no data for this team): '
-            f"{esc(', '.join(report.skipped))}.</p>"
-        )
+        _html(_skipped_html(report))
     for section in report.sections:
-        top, caption = section_html(section)
-        _html(top)
-        ax = plot(section.result, annotations=annotations_for(section))
-        _show_figure(ax.figure, f"{section.title}. {section.caption}")
-        _html(caption)
-        if interactive:
-            from spc.interactive import explore
-
-            _display(explore(section.result))
+        for block in section_blocks(section):
+            _html(block)
+        _display(explore(section.result))
     _html(data_warnings_html(report.data_warnings))
     _html(f"<h2>Methods</h2><p>{esc(report.methods)}</p>")
 
@@ -158,10 +184,25 @@ def show_overview(
     settings: ChartSettings | str | Path | None = None,
 ) -> None:
     """Display the collaborative overview: grid, small multiples per measure, funnel plots for
-    the latest period, and which teams show sustained improvement since their first change.
+    the latest period, and which teams show sustained improvement since their first change
+    (:func:`overview_blocks`).
 
     ``targets`` (by measure id) and each team's chart ``settings`` are applied as in the team
     reports, so the grid, the small multiples and the reports agree."""
+    for block in overview_blocks(data, measures, rules, funnel_period, targets, settings):
+        _html(block)
+
+
+def overview_blocks(
+    data: pd.DataFrame,
+    measures: Sequence[str] | None = None,
+    rules: str = DEFAULT_RULES,
+    funnel_period: str | None = None,
+    targets: Mapping[str, float] | None = None,
+    settings: ChartSettings | str | Path | None = None,
+) -> Iterator[str]:
+    """The HTML blocks of the collaborative overview in order (see :func:`show_overview`),
+    each chart drawn as its block comes."""
     from spc.data.catalogue import get_measure
     from spc.plotting import funnel, plot_facets
     from spc.text.labels import humanise
@@ -171,7 +212,7 @@ def show_overview(
     summary = summarise_charts(charts)
     chosen = list(dict.fromkeys(summary["measure"]))
     teams = summary["team"].nunique()
-    _html(
+    yield (
         f'{_STYLE}<h1>Collaborative overview</h1><p class="spc-sub">{teams} teams &middot; '
         f"{len(chosen)} measures</p><p>The grid shows each team's latest value with its "
         "variation icon (has the process changed?) and, where there is a target, its assurance "
@@ -179,17 +220,17 @@ def show_overview(
         "own past, and use the funnel plots below to see which differences are larger than "
         "chance.</p>"
     )
-    _html(grid_html(summary))
+    yield grid_html(summary)
     for m_id in chosen:
         m = get_measure(m_id)
-        _html(f"<h2>{esc(m.title)}</h2>")
-        _show_figure(
+        yield f"<h2>{esc(m.title)}</h2>"
+        yield chart_html(
             plot_facets(charts[m_id], title=m.title),
             f"{m.title}: one small chart per team, {m.unit}",
         )
     funnel_ids = funnel_measures(chosen)
     if funnel_ids:
-        _html(
+        yield (
             "<h2>Funnel plots: the latest month</h2><p>Each dot is a team; the funnels show "
             "how far a team can be from the collaborative's average by chance alone (95% "
             "and 99.8% limits). Teams outside the 99.8% funnel are worth a conversation, "
@@ -214,7 +255,7 @@ def show_overview(
             improvement=m.improvement,
             xlab=f"Denominator: {humanise(' + '.join(m.denominator))}",
         )
-        _show_figure(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
+        yield chart_html(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
     sustained = sustained_improvement(data, chosen, rules, settings=settings, charts=charts)
     if len(sustained):
         table = sustained[
@@ -229,7 +270,7 @@ def show_overview(
                 "verdict": "Verdict",
             }
         )
-        _html(
+        yield (
             "<h2>Sustained improvement since each team's first change</h2>"
             "<p>Each team's first change for a measure's topic is judged against the months "
             "before it (its baseline). A sustained improvement is a level since the change "
