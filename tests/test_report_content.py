@@ -15,8 +15,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from report_text import page_text
+
 from spc._files import csv_text
 from spc.report import build_team_report, collaborative_summary, load_collaborative, load_team
 from spc.report.display import overview_blocks, team_report_blocks
