@@ -108,7 +108,14 @@ def plot_facets(
                     variation=verdicts.get(key),
                 )
             )
-            ax.set_title(facet_title(key), loc="left")
+            # y given: matplotlib would otherwise measure every tick of the panel to place the
+            # title (a fifth of the drawing time); nothing sits above a panel but its icons,
+            # at the right
+            ax.set_title(facet_title(key), loc="left", y=1.0)
+            # panels have no axis labels of their own (the figure's y label is shared): fixed
+            # coordinates spare measuring every panel's tick labels to place empty labels
+            ax.xaxis.set_label_coords(0.5, 0.0)
+            ax.yaxis.set_label_coords(0.0, 0.5)
             lo, hi = ax.get_xlim()
             xmin, xmax = min(xmin, lo), max(xmax, hi)
         for ax in flat[n:]:

@@ -22,6 +22,11 @@ def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: flo
     and ``scale`` shrinks the letters to match; this is how charts place icons without paying
     for extra Axes.
     """
+    # Placed into a chart, the icon's parts are added as artists only: adding them as patches and
+    # lines would also measure their outlines for the data limits (a tenth of a chart's
+    # drawing time), which an icon outside the data never changes.
+    placed = transform is not None
+    add = ax.add_artist if placed else None
     if transform is None:
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
@@ -41,11 +46,11 @@ def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: flo
         gid=f"icon:{key}",
         **common,
     )
-    ax.add_patch(ring)
+    (add or ax.add_patch)(ring)
     letter = icon_letter(key)
     if key in VARIATION_ICONS:
         dots = icon_dots(key)
-        ax.add_line(
+        (add or ax.add_line)(
             Line2D(
                 [d[0] for d in dots],
                 [d[1] for d in dots],
@@ -54,9 +59,29 @@ def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: flo
                 **common,
             )
         )
-        for x, y, hi in dots:
-            fill = colour if hi else MDC_COLOURS["common_cause"]
-            ax.add_patch(Circle((x, y), 0.045, facecolor=fill, edgecolor="none", **common))
+        if placed:
+            # one marker line per fill colour, not a patch per dot: the icon's size in inches
+            # is known (``scale``), so the dots' diameter is too (0.09 of 0.42 inch at 1)
+            for hi in (False, True):
+                xs = [x for x, _y, h in dots if h == hi]
+                ys = [y for _x, y, h in dots if h == hi]
+                if xs:
+                    ax.add_artist(
+                        Line2D(
+                            xs,
+                            ys,
+                            linestyle="none",
+                            marker="o",
+                            markersize=0.09 * 0.42 * 72 * scale,
+                            markerfacecolor=colour if hi else MDC_COLOURS["common_cause"],
+                            markeredgewidth=0,
+                            **common,
+                        )
+                    )
+        else:
+            for x, y, hi in dots:
+                fill = colour if hi else MDC_COLOURS["common_cause"]
+                ax.add_patch(Circle((x, y), 0.045, facecolor=fill, edgecolor="none", **common))
         if letter:
             ax.text(
                 0.5,
@@ -70,7 +95,7 @@ def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: flo
                 **common,
             )
     else:
-        ax.add_line(
+        (add or ax.add_line)(
             Line2D(
                 [0.2, 0.8],
                 [0.3, 0.3],
