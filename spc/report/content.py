@@ -165,11 +165,13 @@ def latest_reading(res: QICResult) -> dict[str, Any]:
     latest point's own, ``variation_type`` the chart's verdict (``res.verdicts``, else the
     summary's) and ``verdict`` its sentence."""
     d = res.data
-    last = d.iloc[-1]
+    # single values by column, not a row of the frame (a Series of mixed types per call)
+    last = {c: d[c].iat[-1] for c in ("x", "y", "cl", "lcl", "ucl", "part", "point_type")}
+    last["target"] = d["target"].iat[-1]
     summary = res.summary()
-    assurance = summary["assurance_type"].iloc[-1]
-    variation_type = str(summary["variation_type"].iloc[-1])
-    current = d[d["part"] == last["part"]]
+    assurance = summary["assurance_type"].iat[-1]
+    variation_type = str(summary["variation_type"].iat[-1])
+    current = d["signal"][(d["part"] == last["part"]).to_numpy()]
     verdict = res.verdicts.iloc[-1] if res.verdicts is not None and len(res.verdicts) else None
     return {
         "period": last["x"],
@@ -177,7 +179,7 @@ def latest_reading(res: QICResult) -> dict[str, Any]:
         "centre": float(last["cl"]),
         "lcl": float(last["lcl"]),
         "ucl": float(last["ucl"]),
-        "signals": int(current["signal"].sum()),
+        "signals": int(current.sum()),
         "point_type": str(last["point_type"]),
         "variation_type": variation_type,
         "variation": variation_icon(variation_type, res.options.get("improvement")),
@@ -257,6 +259,8 @@ def build_team_report(
     settings = as_chart_settings(settings)
     rows = filter_period(data[data["team"] == team], start, end)
     wanted = available_measures(rows, measures)
+    # each measure's rows once (its chart and its change-log notes read only them)
+    by_measure = dict(tuple(rows[rows["measure"].isin(wanted)].groupby("measure", sort=False)))
     skipped = [m for m in (measures or []) if m not in wanted]
     sections = []
     notes: list[str] = []
@@ -267,7 +271,7 @@ def build_team_report(
             overrides["target"] = targets[m_id]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SPCWarning)
-            res = chart_measure(rows, m_id, team=team, settings=settings, **overrides)
+            res = chart_measure(by_measure[m_id], m_id, team=team, settings=settings, **overrides)
         # Trial limits are stated in the caption; what was not applied belongs in the report.
         notes += [
             _plain_note(w.message, m.title, m_id, settings.choice(team, m_id))
@@ -285,7 +289,7 @@ def build_team_report(
                 caption=_one_caption(res),
                 headline=headline(m.title, m.unit, latest),
                 latest=latest,
-                annotations=_annotations(rows, m_id),
+                annotations=_annotations(by_measure[m_id], m_id),
             )
         )
     report = data.attrs.get("report")

@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from spc.chart_types import CHART_TYPES
@@ -132,17 +133,27 @@ def period_of(x: pd.Series) -> str | None:
     """
     if not pd.api.types.is_datetime64_any_dtype(x):
         return None
-    uniq = pd.Series(pd.unique(x.dropna())).sort_values()
+    if getattr(x.dt, "tz", None) is not None:
+        x = x.dt.tz_localize(None)  # wall-clock dates, as a reader sees them
+    # numpy on the distinct dates (sorted): called for every chart, caption and summary, so
+    # no pandas date accessors (a few milliseconds each)
+    values = x.to_numpy()
+    uniq = np.unique(values[~np.isnat(values)])
     if len(uniq) < 2:
         return None
-    step = uniq.diff().dropna().dt.total_seconds().median() / 86400.0
+    step = float(np.median(np.diff(uniq) / np.timedelta64(1, "s"))) / 86400.0
+    days = uniq.astype("datetime64[D]")
+    months = uniq.astype("datetime64[M]")
+    day_of_month = (days - months.astype("datetime64[D]")).astype(np.int64)
+    month_end = ((days + 1).astype("datetime64[M]") != months).all()
     # Periods are aligned (every week on one weekday, every month on one day of the month);
     # irregular dates such as the events of a T or G chart are days, whatever their spacing.
-    same_day_of_month = uniq.dt.day.nunique() == 1 or bool(uniq.dt.is_month_end.all())
+    same_day_of_month = bool((day_of_month == day_of_month[0]).all() or month_end)
     if step < 3:
         return "day"
     if step < 15:
-        return "week" if uniq.dt.day_of_week.nunique() == 1 else "day"
+        weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
+        return "week" if (weekday == weekday[0]).all() else "day"
     if not same_day_of_month:
         return "day"
     if step < 45:
