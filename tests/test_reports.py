@@ -199,7 +199,9 @@ def test_team_report_notebook_executes(tmp_path) -> None:
     html = "".join(
         o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
     )
-    assert html.count('<img src="data:image/png;base64,') == 2
+    # charts are inline SVG, described for screen readers by their aria-label
+    charts = re.findall(r'<svg [^>]*role="img" aria-label="([^"]+)" style="max-width', html)
+    assert len(charts) == 2 and "<img" not in html
     assert "Patient safety measures: CRH-OAK" in html and "Methods" in html
 
 
@@ -217,7 +219,8 @@ def test_overview_notebook_executes(tmp_path) -> None:
         o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
     )
     assert "Collaborative overview" in html and "Funnel plots" in html
-    assert html.count("<img ") >= 4  # 2 small-multiple figures + 2 funnels
+    charts = re.findall(r'<svg [^>]*role="img" aria-label="([^"]+)" style="max-width', html)
+    assert len(charts) >= 4  # 2 small-multiple figures + 2 funnels
     assert "Sustained improvement" in html
 
 
@@ -373,8 +376,16 @@ def test_reports_in_a_real_browser(rendered) -> None:
                     "Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
                 )
                 assert all(images), f"{path.name}: an image did not load"
+                # charts are inline SVG: drawn at a readable size, each with its description
+                charts = page.evaluate(
+                    "Array.from(document.querySelectorAll('svg[role=img]'))"
+                    ".filter(s => s.getBoundingClientRect().width > 200)"
+                    ".map(s => s.getBoundingClientRect().height > 100 && "
+                    "s.getAttribute('aria-label').length > 20)"
+                )
+                assert all(charts), f"{path.name}: a chart is not shown or not described"
                 if path.name not in ("index.html", "changes.html"):
-                    assert len(images) >= 2, f"{path.name}: expected charts"
+                    assert len(charts) >= 2, f"{path.name}: expected charts"
                 ran = page.evaluate(
                     "typeof window.alert === 'function' && "
                     "document.querySelectorAll('script').length"

