@@ -62,6 +62,8 @@ _EXPLICIT = ("part", "freeze", "judge_from")
 
 def _long_enough_phases(periods: pd.Series, starts: list[Any]) -> list[Any]:
     """The phase starts that leave at least ``MIN_PHASE_POINTS`` points in every phase."""
+    if not starts:
+        return []  # most teams: nothing to check (this runs once per team and measure)
     values = np.sort(pd.to_datetime(periods).to_numpy())
     kept: list[Any] = []
     previous = 0
@@ -261,13 +263,16 @@ def _plans(
     )
     if not change_log:
         notes, flags = empty, np.zeros(len(rows), dtype=bool)
-    noted = np.flatnonzero([isinstance(n, str) and bool(n.strip()) for n in notes])
+    # rows with a change note (text that is not blank), for every row at once
+    text = pd.Series(notes, dtype=object)
+    is_text = text.map(type).to_numpy() == str
+    noted = np.flatnonzero(is_text & (text.where(is_text, "").str.strip().str.len() > 0).to_numpy())
     bounds = np.flatnonzero(np.r_[True, team[1:] != team[:-1]])  # rows are sorted by team
     for lo, hi in zip(bounds, np.append(bounds[1:], len(team)), strict=True):
         t, periods = team[lo], period[lo:hi]
         choice = choices.get(t)
         insisted = [pd.Timestamp(p) for p in (choice.phases if choice else ())]
-        kept = _long_enough_phases(pd.Series(periods), insisted)
+        kept = _long_enough_phases(pd.Series(periods), insisted) if insisted else []
         skipped += [f"{t} {p:%d/%m/%Y}" for p in insisted if p not in kept]
         mine = noted[(noted > lo) & (noted < hi)]  # a note on the first point has no baseline
         candidates = [_Candidate(pd.Timestamp(period[i]), notes[i], bool(flags[i])) for i in mine]
