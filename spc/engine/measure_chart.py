@@ -265,8 +265,9 @@ def _plans(
         notes, flags = empty, np.zeros(len(rows), dtype=bool)
     # rows with a change note (text that is not blank), for every row at once
     text = pd.Series(notes, dtype=object)
-    is_text = text.map(type).to_numpy() == str
-    noted = np.flatnonzero(is_text & (text.where(is_text, "").str.strip().str.len() > 0).to_numpy())
+    is_text = text.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    blank = text.where(is_text, "").str.strip().str.len().to_numpy() == 0
+    noted = np.flatnonzero(is_text & ~blank)
     bounds = np.flatnonzero(np.r_[True, team[1:] != team[:-1]])  # rows are sorted by team
     for lo, hi in zip(bounds, np.append(bounds[1:], len(team)), strict=True):
         t, periods = team[lo], period[lo:hi]
