@@ -144,6 +144,7 @@ def plot(
     legend: bool = True,
     caption: bool = False,
     figsize: tuple[float, float] = FIGSIZE,
+    own_layout: bool | None = None,
     **line_kw: Any,
 ) -> Axes:
     """Draw one SPC chart of a ``QICResult`` and return its Axes.
@@ -166,6 +167,9 @@ def plot(
         when ``improvement`` is set, as in MDC).
     legend : add the legend (below the chart on an own figure, at the right otherwise).
     caption : write the :func:`spc.describe` caption under the chart.
+    own_layout : lay the figure out as a chart of its own (legend under the chart, fixed
+        margins, icons above the corner); by default only when ``ax`` is None. ``LiveChart``
+        redraws into one Axes this way.
     **line_kw : passed to the data line (e.g. ``linewidth``).
 
     Example
@@ -179,7 +183,7 @@ def plot(
         options["units"] = units
     variation = variation_types(res).get(key)
     with mpl.rc_context(STYLE_RC):
-        own = ax is None
+        own = ax is None if own_layout is None else own_layout
         if ax is None:
             _fig, ax = _own_figure(figsize)
         # On an own figure the icons are placed after the layout is fixed (they are sized in
@@ -194,6 +198,7 @@ def plot(
             annotations=annotations,
             icons=icons and not own,
             compact=False,
+            place_labels=not own,
             variation=variation,
             **line_kw,
         )
@@ -209,6 +214,8 @@ def plot(
         ax.set_ylabel(ylab if ylab is not None else y_axis_label(options))
         ax.set_xlabel(xlab if xlab is not None else _x_label(rows, options))
         caption_text = _caption_text(ax, res, key) if caption else ""
+        # kept for ``legend_html`` (a legend drawn outside the image, as the explorer does)
+        ax._spc_legend = [(short_label(label), h) for label, h in handles.items()]
         legend_rows = 0
         if legend and handles:
             labels = [short_label(label) for label in handles]
@@ -231,6 +238,9 @@ def plot(
                 ax.legend(hs, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         if own:
             _fixed_layout(ax, legend_rows, caption_text, title_lines)
+            for args in getattr(ax, "_spc_centre_labels", []):
+                centre_label(ax, *args)
+            ax._spc_centre_labels = []
             if icons:
                 _icons(ax, rows, options, key, False, variation)
         if caption_text:
@@ -320,12 +330,14 @@ def draw_chart(
     icons: bool = True,
     compact: bool = False,
     variation: str | None = None,
+    place_labels: bool = True,
     **line_kw: Any,
 ) -> dict[str, Any]:
     """Draw the rows of one facet into ``ax``; return ``{legend label: handle}`` of what was
     drawn. Reads only the result-frame columns; used by :func:`plot` and :func:`plot_facets`.
     ``variation`` is the facet's verdict (``variation_type``) for its icon; by default the
-    latest point's type."""
+    latest point's type. ``place_labels=False`` leaves the centre values for the caller to place
+    once the figure is laid out (``ax._spc_centre_labels``, as :func:`plot` does)."""
     rows = rows.reset_index(drop=True)
     xs, kind = x_numeric(rows)
     y = rows["y"].to_numpy(float)
@@ -443,8 +455,12 @@ def draw_chart(
         handles = {(note if k == limits else k): h for k, h in handles.items()}
     if annotations is not None:
         handles.update(annotate(ax, rows, options, annotations, kind, compact))
-    for right, value, sel in centre_label_at:  # the y range is final now
-        centre_label(ax, right, value, xs[sel], y[sel], compact)
+    pending = [(right, value, xs[sel], y[sel], compact) for right, value, sel in centre_label_at]
+    if place_labels:  # the y range is final now
+        for args in pending:
+            centre_label(ax, *args)
+    else:  # once the figure is laid out (``plot``), so the labels' sizes are known
+        ax._spc_centre_labels = pending
     if icons:
         _icons(ax, rows, options, facet, compact, variation)
     return handles

@@ -86,35 +86,39 @@ def fit_title(ax: Axes, title: str, icons: int = 0) -> str:
 def centre_label(
     ax: Axes, right: float, value: float, xs: np.ndarray, y: np.ndarray, compact: bool
 ) -> None:
-    """The centre value at the right end of its phase, on the side of the line (above, else
-    below) where it covers none of the phase's last points."""
+    """The centre value at the right end of its phase, just above the line, or below it where
+    a point would be under the text (in points, from the laid-out axes); with points on both
+    sides, on the side they cover least, on a white box."""
     text = fmt_num(value)
     size = 6.5 if compact else 7.5
     fig = ax.figure
     pos = ax.get_position()
-    width_in = max(pos.width * fig.get_figwidth(), 1e-6)
-    height_in = max(pos.height * fig.get_figheight(), 1e-6)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    # the label's box in data units: its width, and its height plus the offset from the line
-    span_x = (text_width_in(text, size) + 0.05) / width_in * (x1 - x0)
-    span_y = (size * 1.25 + 2 + 3) / 72 / height_in * (y1 - y0)  # text, offset, marker
-    near = (xs >= right - span_x) & np.isfinite(y)
-    above = bool(np.any(near & (y >= value) & (y <= value + span_y)))
-    below = bool(np.any(near & (y < value) & (y >= value - span_y)))
-    under = above and not below
+    # points (1/72 inch) per data unit
+    sx = pos.width * fig.get_figwidth() * 72 / ((x1 - x0) or 1.0)
+    sy = pos.height * fig.get_figheight() * 72 / ((y1 - y0) or 1.0)
+    width, height, gap, radius = text_width_in(text, size) * 72, size, 2.0, 3.5
+    near = np.isfinite(y) & ((xs - right) * sx + radius >= -width)
+    depth = {}
+    for side, (lo, hi) in {"above": (gap, gap + height), "below": (-gap - height, -gap)}.items():
+        dy = (y[near] - value) * sy
+        overlap = np.minimum(dy + radius, hi) - np.maximum(dy - radius, lo)
+        depth[side] = float(np.clip(overlap, 0, None).sum())
+    side = "above" if depth["above"] == 0 or depth["above"] <= depth["below"] else "below"
+    crowded = depth[side] > 0
     ax.annotate(
         text,
         xy=(right, value),
-        xytext=(0, -2 if under else 2),
+        xytext=(0, gap if side == "above" else -gap),
         textcoords="offset points",
         ha="right",
-        va="top" if under else "bottom",
+        va="bottom" if side == "above" else "top",
         fontsize=size,
         color=COLOURS["cl"],
         gid="cl_label",
         zorder=4,
-        **({} if under or not above else {"bbox": _LABEL_BOX}),
+        **({"bbox": _LABEL_BOX} if crowded else {}),
     )
 
 
