@@ -184,7 +184,9 @@ class _Explorer:
             opts = _period_options(periods)
             c["baseline"].max = len(periods)
             c["baseline"].value = s.baseline or 0
-            c["phase_pick"].options = opts[1:]  # the first point already starts phase 1
+            # the first point already starts phase 1
+            c["phase_pick"].options = [("(choose a date)", None), *opts[1:]]
+            c["phase_pick"].index = 0
             c["exclude"].options = opts
             c["exclude"].value = tuple(p for p in s.exclude if p in set(periods))
             self._sync_phases()

@@ -19,6 +19,10 @@ from spc.text.labels import chart_name
 __all__ = ["build_controls", "build_layout", "build_outputs"]
 
 
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def build_controls(source_label: str) -> dict[str, Any]:
     """The named input widgets: data, chart settings, phases, what-if and export controls.
 
@@ -46,7 +50,7 @@ def build_controls(source_label: str) -> dict[str, Any]:
     c["measure"] = w.Dropdown(description="Measure", **full())
     c["chart"] = w.Dropdown(
         description="Chart type",
-        options=[(f"{chart_name({'chart': k})} ({k})", k) for k in CHART_TYPES],
+        options=[(_first_up(chart_name({"chart": k})), k) for k in CHART_TYPES],
         **full(),
     )
     c["rules"] = w.Dropdown(
@@ -115,33 +119,41 @@ def build_outputs() -> dict[str, Any]:
     import ipywidgets as w
 
     return {
-        "verdict": w.HTML(layout=w.Layout(width="100%")),
-        "note": w.HTML(layout=w.Layout(width="100%")),
+        "verdict": w.HTML(layout=w.Layout(margin="2px 0")),
+        "note": w.HTML(layout=w.Layout(margin="2px 0")),
         # drawn at about the size it is shown; never wider than its column
-        "chart": w.Image(format="png", layout=w.Layout(width="100%", max_width="720px")),
-        "legend": w.HTML(layout=w.Layout(width="100%")),
-        "caption": w.HTML(layout=w.Layout(width="100%")),
-        "summary": w.HTML(layout=w.Layout(width="100%")),
-        "rules_hint": w.HTML(layout=w.Layout(width="100%")),
-        "whatif_out": w.HTML(layout=w.Layout(width="100%")),
-        "export_help": w.HTML(layout=w.Layout(width="100%")),
-        "export_out": w.HTML(layout=w.Layout(width="100%")),
+        "chart": w.Image(
+            format="png", layout=w.Layout(width="100%", max_width="720px", margin="0")
+        ),
+        "legend": w.HTML(layout=w.Layout(margin="2px 0")),
+        "caption": w.HTML(layout=w.Layout(margin="2px 0")),
+        "summary": w.HTML(layout=w.Layout(margin="2px 0")),
+        "rules_hint": w.HTML(layout=w.Layout(margin="2px 0")),
+        "whatif_out": w.HTML(layout=w.Layout(margin="2px 0")),
+        "export_help": w.HTML(layout=w.Layout(margin="2px 0")),
+        "export_out": w.HTML(layout=w.Layout(margin="2px 0")),
     }
 
 
 def build_layout(c: dict[str, Any], out: dict[str, Any]) -> Any:
-    """The verdict on top; the chart with its words and the controls in a row that wraps
-    (chart first); then tabs for what-if, export and loading other data."""
+    """Team and measure across the top, then the verdict; the chart with its words and the
+    controls in a row that wraps (chart first); then tabs for what-if, saving for the reports
+    and loading other data."""
     import ipywidgets as w
 
     def section(text: str) -> Any:
         return w.HTML(f"<div class='spc-section'>{text}</div>")
 
+    # what is being looked at, across the whole width: measure names are long
+    c["team"].layout = w.Layout(flex="0 1 200px", min_width="140px", margin="0 16px 0 0")
+    c["measure"].layout = w.Layout(flex="1 1 360px", min_width="0")
+    top = w.Box(
+        [c["team"], c["measure"]],
+        layout=w.Layout(display="flex", flex_flow="row wrap"),
+    )
+    top.add_class(CONTROLS_CLASS)
     controls = w.VBox(
         [
-            section("Team and measure"),
-            c["team"],
-            c["measure"],
             section("Chart"),
             c["chart"],
             c["rules"],
@@ -165,7 +177,7 @@ def build_layout(c: dict[str, Any], out: dict[str, Any]) -> Any:
     controls.add_class(CONTROLS_CLASS)
     main = w.VBox(
         [out["note"], out["chart"], out["legend"], out["caption"], out["summary"]],
-        layout=w.Layout(flex="3 1 440px", min_width="0"),
+        layout=w.Layout(flex="3 1 440px", min_width="0", padding="0 6px 0 0"),
     )
     # row-reverse: the controls sit left of the chart when both fit, under it when not
     row = w.Box(
@@ -175,7 +187,6 @@ def build_layout(c: dict[str, Any], out: dict[str, Any]) -> Any:
             flex_flow="row-reverse wrap",
             justify_content="flex-end",
             align_items="flex-start",
-            width="100%",
         ),
     )
     whatif = w.VBox(
@@ -195,12 +206,12 @@ def build_layout(c: dict[str, Any], out: dict[str, Any]) -> Any:
             out["export_help"],
             w.HBox(
                 [c["export_settings"], c["export_changes"]],
-                layout=w.Layout(flex_flow="row wrap", width="100%"),
+                layout=w.Layout(flex_flow="row wrap"),
             ),
             c["export_name"],
             w.HBox(
                 [c["export_png"], c["export_svg"]],
-                layout=w.Layout(flex_flow="row wrap", width="100%"),
+                layout=w.Layout(flex_flow="row wrap"),
             ),
             out["export_out"],
         ],
@@ -219,11 +230,11 @@ def build_layout(c: dict[str, Any], out: dict[str, Any]) -> Any:
     )
     for box in (whatif, export, data):
         box.add_class(CONTROLS_CLASS)
-    tabs = w.Tab(children=[whatif, export, data], layout=w.Layout(width="100%"))
+    tabs = w.Tab(children=[whatif, export, data], layout=w.Layout(margin="6px 0 0 0"))
     for i, title in enumerate(("What if?", "Save for the reports", "Other data")):
         tabs.set_title(i, title)
     root = w.VBox(
-        [w.HTML(EXPLORER_CSS), out["verdict"], row, tabs],
+        [w.HTML(EXPLORER_CSS), top, out["verdict"], row, tabs],
         layout=w.Layout(width="100%", max_width="1200px"),
     )
     root.add_class(EXPLORER_CLASS)

@@ -34,6 +34,8 @@ CONTROLS_CLASS = "spc-controls"
 #: with JupyterLab's file browser open) never cuts a value or scrolls sideways.
 EXPLORER_CSS = f"""<style>
 .{EXPLORER_CLASS} {{ font-size: 13px; }}
+.{EXPLORER_CLASS} .widget-html-content {{ line-height: 1.45; }}
+.{EXPLORER_CLASS} .widget-html-content p {{ margin: 2px 0 6px 0; }}
 .{EXPLORER_CLASS} .{CONTROLS_CLASS} .widget-inline-hbox {{
   flex-direction: column; align-items: stretch; height: auto !important;
   line-height: normal !important; width: 100%; margin: 2px 0 5px 0;
