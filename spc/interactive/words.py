@@ -255,7 +255,7 @@ def summary_words(res: Any) -> pd.DataFrame | None:
         "Longest run on one side": [],
         "Crossings of the centre line": [],
         "Points that signal": [],
-        "Reading": [],
+        "Verdict at its latest point": [],
         "Target": [],
     }
     for _, r in s.iterrows():
@@ -294,7 +294,9 @@ def summary_words(res: Any) -> pd.DataFrame | None:
             f"{other} special cause" if other > 0 else "",
         ]
         rows["Points that signal"].append(", ".join(p for p in parts if p) or "none")
-        rows["Reading"].append(VARIATION_TYPE_WORDS.get(str(r["variation_type"]), _NONE))
+        rows["Verdict at its latest point"].append(
+            VARIATION_TYPE_WORDS.get(str(r["variation_type"]), _NONE)
+        )
         assurance = r.get("assurance_type")
         rows["Target"].append(
             ASSURANCE_TYPE_TEXT.get(assurance, _NONE) if isinstance(assurance, str) else _NONE
