@@ -1,4 +1,8 @@
-"""Run every benchmark in this folder (``make bench``): each module's ``main()`` in turn."""
+"""Run every benchmark in this folder (``make bench``): each module's ``main()`` in turn.
+
+Every ``bench_*.py`` is picked up by its name: among them ``bench_validate`` (a generated
+50 MB ward-monthly file: ``spc.validate`` and ``safety-spc validate``, time and peak memory).
+"""
 
 from __future__ import annotations
 

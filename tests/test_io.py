@@ -181,7 +181,7 @@ def test_duplicate_team_month_rows(tmp_path):
 
 def test_duplicate_rows_across_files(tmp_path):
     a = ward_monthly(tmp_path, {}, name="a.csv")
-    b = ward_monthly(tmp_path, {}, name="b.csv")
+    b = ward_monthly(tmp_path, {"falls_total": "6", "falls_no_harm": "4"}, name="b.csv")
     p = only_error([a, b], r"duplicate row .* \(also a.csv row 2\)")
     assert (p.file, p.row) == ("b.csv", 2)
 
@@ -357,7 +357,7 @@ def test_validate_returns_report_without_raising():
     assert not report.ok
     assert len(report.errors) == 11
     frame = report.to_frame()
-    assert list(frame.columns) == ["severity", "file", "row", "column", "message", "fix"]
+    assert list(frame.columns) == ["severity", "file", "sheet", "row", "column", "message", "fix"]
     assert (frame["severity"] == "error").sum() == 11
 
 

@@ -40,7 +40,16 @@ from spc.report import (
 
 REPO = Path(__file__).resolve().parents[1]
 MEASURES = ["falls_per_1000_obd", "vte_risk_assessment_percent"]
-HOSTILE = "<script>alert(1)</script>"
+#: a team name that is script in a page and a formula in a spreadsheet
+HOSTILE = '=HYPERLINK("https://evil.example","<script>alert(1)</script>")'
+#: what a kernel must never print into a report (IPython's shared history database did)
+KERNEL_NOISE = (
+    "ERROR!",
+    "History logging",
+    "Session/line number",
+    "Traceback",
+    'data-mime-type="application/vnd.jupyter.stderr"',
+)
 BROKEN = "BROKEN-1"
 
 TEAM_PARAMETERS = {
@@ -64,6 +73,7 @@ OVERVIEW_PARAMETERS = {
     "targets",
     "chart_settings",
     "funnel_period",
+    "as_of",
 }
 
 
@@ -273,9 +283,23 @@ def test_render_writes_every_page_and_isolates_the_broken_team(rendered) -> None
 def test_summary_csv_has_the_good_teams_only(rendered) -> None:
     _, out, _ = rendered
     summary = pd.read_csv(out / "summary.csv")
-    assert set(summary["team"]) == {"AVN-ELM", HOSTILE}
+    # the formula is neutralised for spreadsheets (OWASP): a leading apostrophe
+    assert set(summary["team"]) == {"AVN-ELM", "'" + HOSTILE}
+    assert "\n\"'=HYPERLINK(" in (out / "summary.csv").read_text()  # quoted: it has quotes
+    assert (summary["latest_value"] >= 0).all()  # numbers stay numbers
     assert set(summary["measure"]) == set(MEASURES)
     assert {"latest_value", "centre", "signals", "variation", "assurance"} <= set(summary)
+
+
+@pytest.mark.slow
+def test_no_kernel_noise_in_any_rendered_page(rendered) -> None:
+    _, out, _ = rendered
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) >= 5  # index, overview and the three teams' pages
+    for page in pages:
+        text = page.read_text()
+        for noise in KERNEL_NOISE:
+            assert noise not in text, f"{noise!r} in {page.relative_to(out)}"
 
 
 @pytest.mark.slow
@@ -320,6 +344,7 @@ def test_reports_in_a_real_browser(rendered) -> None:
     _, out, _ = rendered
     pages = [
         out / "index.html",
+        out / "changes.html",
         out / "overview.html",
         out / "teams" / f"{slugify(HOSTILE)}.html",
         out / "teams" / f"{slugify('AVN-ELM')}.html",
@@ -348,7 +373,7 @@ def test_reports_in_a_real_browser(rendered) -> None:
                     "Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
                 )
                 assert all(images), f"{path.name}: an image did not load"
-                if path.name != "index.html":
+                if path.name not in ("index.html", "changes.html"):
                     assert len(images) >= 2, f"{path.name}: expected charts"
                 ran = page.evaluate(
                     "typeof window.alert === 'function' && "
@@ -492,7 +517,7 @@ def test_render_applies_chart_settings_everywhere_and_rerenders_when_they_change
     changed = render_collaborative(None, out, **kwargs)
     assert {o.status for o in changed.outcomes} == {"rendered"}
     page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()
-    assert "frozen on a baseline of 18 points" in page
+    assert "after a baseline of 18 points" in page
 
 
 def _grid_readings(page: Path) -> list[tuple[str, str, list[str]]]:

@@ -2,19 +2,25 @@
 
 One module per group of commands, each with a ``register(subparsers)`` function: ``data``
 (``template``, ``validate``, ``measures``), ``render`` (``render``, and ``demo`` through
-``register_demo``) and ``notebooks``.
-This module only dispatches.
+``register_demo``), ``digest`` and ``notebooks``.
+This module dispatches, and makes sure no command ever ends in a Python traceback: Ctrl-C is
+one line and exit status 130; an error of ours (a bug) is one line saying where the full
+traceback was written, exit status 70.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 
 from spc._version import __version__
 from spc.cli.data import register as register_data
+from spc.cli.digest import register as register_digest
 from spc.cli.notebooks import register as register_notebooks
 from spc.cli.render import register as register_render
 from spc.cli.render import register_demo
@@ -31,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_demo(subparsers)
     register_data(subparsers)  # template, validate, measures
     register_render(subparsers)
+    register_digest(subparsers)
     register_notebooks(subparsers)
     return parser
 
@@ -52,7 +59,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 128 + 13
+    except KeyboardInterrupt:
+        print(f"\nsafety-spc {args.command}: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(
+            f"safety-spc {args.command}: ran out of memory; close other programs or check "
+            "fewer files at a time",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as exc:
+        # the disk filled up, a folder became unwritable mid-way: the system's words suffice
+        where = f" ({exc.filename})" if exc.filename else ""
+        log = _write_log(str(args.command), exc)
+        print(
+            f"safety-spc {args.command}: {exc.strerror or exc}{where}"
+            + (f"; details in {log}" if log else ""),
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as exc:
+        return internal_error(str(args.command), exc)
     return status
+
+
+def _write_log(command: str, exc: BaseException) -> str | None:
+    """Write ``exc``'s traceback to a new log file; its path, or None if it cannot be."""
+    detail = "".join(traceback.format_exception(exc))
+    try:
+        fd, log = tempfile.mkstemp(prefix="safety-spc-error-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"safety-spc {__version__} {command}, {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
+            fh.write(f"argv: {sys.argv!r}\n\n{detail}")
+    except OSError:
+        return None
+    return log
+
+
+def internal_error(command: str, exc: BaseException) -> int:
+    """Report an unexpected error in one line and write the traceback to a log file."""
+    log = _write_log(command, exc)
+    where = f"the full log is in {log}" if log else "the log could not be written"
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    print(
+        f"safety-spc {command}: internal error ({type(exc).__name__}: {first[:200]}); this is "
+        f"a bug in safety-spc, not in your data. {where[0].upper()}{where[1:]}: please send it "
+        "with a note of what you ran.",
+        file=sys.stderr,
+    )
+    return 70
 
 
 if __name__ == "__main__":

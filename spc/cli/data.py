@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -43,9 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check data files and print a report (writes nothing)",
         description="Check data files against the templates. Prints every problem with file, "
-        "row and column; exits 1 when there are errors. Nothing is written.",
+        "row and column; exits 1 when there are errors. Nothing is written. A folder is read "
+        "as its data files (other files in it are skipped with a note).",
     )
-    v.add_argument("files", nargs="+", metavar="FILE")
+    v.add_argument("files", nargs="+", metavar="FILE_OR_FOLDER")
     v.add_argument(
         "--month-first",
         action="store_true",
@@ -96,7 +98,19 @@ def _cli_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _measures_files_problem(paths: list[str] | None) -> str | None:
+    """Why a --measures path cannot be a measures file (checked before reading it)."""
+    for extra in paths or []:
+        if Path(extra).is_dir():
+            return f"--measures {extra} is a folder, not a TOML file"
+    return None
+
+
 def _cli_validate(args: argparse.Namespace) -> int:
+    problem = _measures_files_problem(args.measures)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         report = validate(args.files, dayfirst=not args.month_first, measures_file=args.measures)
     except SPCError as exc:
@@ -109,6 +123,10 @@ def _cli_validate(args: argparse.Namespace) -> int:
 def _cli_measures(args: argparse.Namespace) -> int:
     from spc.data.catalogue import measures
 
+    problem = _measures_files_problem(args.measures)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         table = measures(args.measures)
     except SPCError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -42,7 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "in parallel, and write HTML (without code), executed notebooks, index.html and "
         "summary.csv. Without --data, the synthetic example collaborative is used.",
     )
-    p.add_argument("--data", nargs="+", metavar="PATH", help="data files (CSV/XLSX templates)")
+    p.add_argument(
+        "--data",
+        nargs="+",
+        metavar="PATH",
+        help="data files (CSV/XLSX templates), or folders of them (other files are skipped)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--teams", nargs="+", metavar="TEAM", help="only these teams")
     p.add_argument("--measures", nargs="+", metavar="ID", help="only these measure ids")
@@ -80,6 +85,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-overview", action="store_true", help="team reports only (no collaborative overview)"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--as-of",
+        metavar="YYYY-MM",
+        help="render the collaborative as it stood at the end of this month (the digest of "
+        "what changed then compares two months, e.g. a render --as-of 2024-02 and then 2024-03)",
+    )
     p.set_defaults(func=_cli_render)
 
 
@@ -100,6 +111,7 @@ def _parse_targets(items: Sequence[str]) -> dict[str, float]:
 
 
 def _cli_render(args: argparse.Namespace) -> int:
+    from spc.render.batch import RenderInterrupted
     from spc.render.collaborative import render_collaborative
 
     try:
@@ -119,19 +131,52 @@ def _cli_render(args: argparse.Namespace) -> int:
             dask_scheduler=args.dask_scheduler,
             progress=not args.no_progress,
             overview=not args.no_overview,
+            as_of=args.as_of,
         )
     except (SPCError, DataValidationError) as exc:
         print(f"safety-spc render: {exc}", file=sys.stderr)
         return 2
+    except RenderInterrupted as stop:
+        return _interrupted(stop)
+    _print_notes(result)
     print_table(result)
     return result.exit_code
 
 
+def _interrupted(stop: Any) -> int:
+    """After Ctrl-C: what finished, where the index is, exit status 130."""
+    result = stop.result
+    if result is None:
+        print("\nsafety-spc render: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
+    done = [o for o in result.outcomes if o.status in ("rendered", "unchanged", "failed")]
+    print_table(result)
+    print(
+        f"\nsafety-spc render: interrupted (Ctrl-C); {len(done)} of {len(result.outcomes)} "
+        "report(s) finished and index.html lists them. Run the same command again to render "
+        "the rest (finished reports are not rendered again).",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def _print_notes(result: RenderResult) -> None:
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def _run_demo(args: argparse.Namespace) -> int:
+    from spc.render.batch import RenderInterrupted
     from spc.render.collaborative import render_collaborative
 
     print("Rendering the synthetic example collaborative (12 wards, 36 months)...")
-    result = render_collaborative(None, args.out, workers=args.workers)
+    try:
+        result = render_collaborative(None, args.out, workers=args.workers)
+    except SPCError as exc:
+        print(f"safety-spc demo: {exc}", file=sys.stderr)
+        return 2
+    except RenderInterrupted as stop:
+        return _interrupted(stop)
     print_table(result)
     return result.exit_code
 
@@ -153,4 +198,11 @@ def print_table(result: RenderResult) -> None:
         print(f"{name:<{width}}  {status:<10} {secs:>6}  {msg}")
     counts = pd.Series([o.status for o in result.outcomes]).value_counts().to_dict()
     print("\n" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    if result.kept:
+        print(
+            f"{len(result.kept)} team page(s) from earlier renders kept and listed in the index "
+            "(not in --teams this time); the overview and summary.csv cover them too"
+        )
+    if result.digest is not None:
+        print(result.digest.line())
     print(f"Open {(result.out_dir / 'index.html').resolve()}")

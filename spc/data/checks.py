@@ -1,40 +1,27 @@
-"""Checks of the tables read from data files: header, every cell, ratios, duplicates and gaps.
+"""Checks of the tables read from data files: which template, the header, duplicates and gaps.
 
 Each check reports what it finds to a :class:`~spc.data.problems.ValidationReport`, naming the
 file, the spreadsheet row and the column and saying how to fix it; nothing raises for bad data.
 The template schemas (``spc.data.templates``) say what each column holds; catalogue measures
-(``spc.data.catalogue``) add the extra columns they name.
+(``spc.data.catalogue``) add the extra columns they name. The cell checks are in
+``spc.data.cells``.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from spc.chart_types import chart_type
 from spc.data.catalogue import Measure
-from spc.data.problems import (
-    ERROR,
-    NOTE,
-    WARNING,
-    ValidationReport,
-    parse_date,
-    parse_number,
-)
+from spc.data.cells import Parsed, clean_name, parse_rows, ratio_pairs
+from spc.data.problems import ERROR, WARNING, ValidationReport
 from spc.data.read import Table, normalise_name
-from spc.data.templates import (
-    EVENT_SEVERITIES,
-    EXAMPLE_MARKER,
-    TEMPLATES,
-    ColumnSpec,
-    TemplateSpec,
-)
-from spc.errors import did_you_mean
+from spc.data.templates import DATA_SHEET, TEMPLATES, ColumnSpec, TemplateSpec
 
 __all__ = [
     "MONTHLY",
@@ -42,19 +29,14 @@ __all__ = [
     "Schema",
     "check_duplicates_and_gaps",
     "check_header",
+    "check_rows",
     "detect_kind",
     "keep_teams",
-    "parse_rows",
     "template_schemas",
+    "unknown_template",
 ]
 
-#: Columns that count exposure (bed days, admissions, patients): zero is an error there.
-EXPOSURE_COLUMNS = frozenset(
-    {"occupied_bed_days", "admissions", "vte_ra_den", "prophylaxis_den", "patients_surveyed"}
-)
 MONTHLY = ("ward-monthly", "safety-thermometer")
-_YES = {"yes", "y", "true", "1"}
-_NO = {"no", "n", "false", "0", ""}
 
 
 @dataclass
@@ -80,8 +62,9 @@ def template_schemas(catalogue: dict[str, Measure]) -> dict[str, Schema]:
     return out
 
 
-def detect_kind(table: Table, schemas: dict[str, Schema]) -> str | None:
-    names = {normalise_name(h) for h in table.header}
+def detect_kind_of_header(header: Sequence[str], schemas: dict[str, Schema]) -> str | None:
+    """The template whose column names the header shares most (at least 2, no tie)."""
+    names = {normalise_name(h) for h in header}
     scores = {k: len(names & set(s.columns)) for k, s in schemas.items()}
     best = max(scores.values())
     winners = [k for k, v in scores.items() if v == best]
@@ -90,20 +73,75 @@ def detect_kind(table: Table, schemas: dict[str, Schema]) -> str | None:
     return winners[0]
 
 
-# --------------------------------------------------------------------------------- validation
+def detect_kind(table: Table, schemas: dict[str, Schema]) -> str | None:
+    """The template ``table`` follows, from its column names, or None."""
+    return detect_kind_of_header(table.header, schemas)
 
 
-@dataclass
-class Parsed:
-    """A file's rows after the cell checks: one record per row, ``_ok`` when it passed."""
-
-    kind: str
-    label: str
-    present: set[str]
-    records: list[dict[str, Any]]  # one per valid row: column -> parsed value, plus _row
+_SEPARATORS = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
 
 
-def check_header(table: Table, schema: Schema, report: ValidationReport) -> dict[int, str] | None:
+def unknown_template(
+    table: Table, schemas: dict[str, Schema], report: ValidationReport, severity: str = ERROR
+) -> None:
+    """Report that ``table`` follows no template, saying what was found and what to do: a
+    file separated by semicolons or tabs, data on another sheet of a workbook, or the column
+    names that were read."""
+    label = table.label
+    named = [h for h in table.header if h]
+    for sep, words in _SEPARATORS.items():
+        if named and sep in named[0] and len(named) <= 2:
+            parts = named[0].split(sep)
+            kind = detect_kind_of_header(parts, schemas)
+            looks = f" (they are the {kind} template's)" if kind else ""
+            report.add(
+                severity,
+                label,
+                f"the columns are separated by {words}, not commas, so the whole row was read "
+                f"as one column: {', '.join(map(repr, parts[:4]))}{looks}",
+                "save it from Excel as 'CSV UTF-8 (Comma delimited)'; where a comma is the "
+                "decimal mark, set the list separator to a comma first (or use the .xlsx "
+                "template)",
+                row=1,
+            )
+            return
+    sheet_note = ""
+    if table.sheet is not None:
+        matching = {
+            name: kind
+            for name, header in table.sheets.items()
+            if (kind := detect_kind_of_header(header, schemas))
+        }
+        if matching:
+            name, kind = next(iter(matching.items()))
+            report.add(
+                severity,
+                label,
+                f"sheet {table.sheet!r}, the sheet read, has no template column names; sheet "
+                f"{name!r} has the columns of the {kind} template",
+                f"rename sheet {name!r} to {DATA_SHEET!r} (the sheet read first), or move it "
+                "to the front",
+                row=1,
+                sheet=table.sheet,
+            )
+            return
+        sheets = ", ".join(repr(s) for s in [table.sheet, *table.sheets])
+        sheet_note = f" (read sheet {table.sheet!r}; the workbook's sheets: {sheets})"
+    found = ", ".join(repr(h) for h in named[:6]) + (" ..." if len(named) > 6 else "")
+    report.add(
+        severity,
+        label,
+        "cannot tell which template this file follows from its column names"
+        + (f" (found {found})" if named else "")
+        + sheet_note,
+        "use the column names of a template (safety-spc template --list), or pass "
+        "kind='ward-monthly' (or another template name)",
+        row=1,
+        sheet=table.sheet,
+    )
+
+
+def check_header(table: Table, schema: Schema, report: ValidationReport) -> dict[int, str]:
     """Map header positions to template columns; report missing/misspelled/duplicate ones."""
     label = table.label
     known = schema.columns
@@ -113,7 +151,7 @@ def check_header(table: Table, schema: Schema, report: ValidationReport) -> dict
     for pos, raw in enumerate(table.header):
         name = normalise_name(raw)
         if not name:
-            if any(v is not None and str(v).strip() for _, vals in table.rows for v in [vals[pos]]):
+            if np.any(table.columns[pos].codes >= 0):
                 report.add(
                     ERROR,
                     label,
@@ -173,232 +211,109 @@ def check_header(table: Table, schema: Schema, report: ValidationReport) -> dict
     return positions
 
 
-def parse_rows(
+def check_rows(
     table: Table,
     schema: Schema,
     positions: dict[int, str],
     dayfirst: bool,
     report: ValidationReport,
 ) -> Parsed:
-    spec = schema.spec
-    label = table.label
-    present = set(positions.values())
-    original = {name: table.header[pos] for pos, name in positions.items()}
-    records = []
-    skipped_example = []
-    for rownum, values in table.rows:
-        cells = {name: values[pos] for pos, name in positions.items()}
-        team_raw = cells.get(spec.team_column)
-        if isinstance(team_raw, str) and team_raw.strip() == EXAMPLE_MARKER:
-            skipped_example.append(rownum)
-            continue
-        rec: dict[str, Any] = {"_row": rownum}
-        ok = True
-
-        def err(col: str, msg: str, fix: str, _row: int = rownum) -> None:
-            report.add(ERROR, label, msg, fix, row=_row, column=original.get(col, col))
-
-        for name, value in cells.items():
-            col = schema.columns[name]
-            blank = value is None or (isinstance(value, str) and not value.strip())
-            if blank:
-                if col.required:
-                    err(
-                        name,
-                        f"missing value in required column {name!r}",
-                        f"fill in the {name} for this row, or delete the row",
-                    )
-                    ok = False
-                rec[name] = None
-                continue
-            if col.kind == "text":
-                rec[name] = str(value).strip()
-            elif col.kind in ("month", "date"):
-                ts, msg = parse_date(value, dayfirst=dayfirst)
-                if msg:
-                    fix = (
-                        "write it as DD/MM/YYYY (e.g. 01/04/2024) or YYYY-MM-DD "
-                        "(2024-04-01), or format the cell as a date"
-                    )
-                    err(name, msg, fix)
-                    ok = False
-                    rec[name] = None
-                else:
-                    rec[name] = ts.to_period("M").to_timestamp() if col.kind == "month" else ts
-            elif col.kind in ("count", "amount"):
-                num, msg = parse_number(value)
-                if msg:
-                    err(
-                        name,
-                        msg,
-                        f"enter a number in {name}, or leave the cell blank if "
-                        "the value is not known",
-                    )
-                    ok = False
-                elif num is not None and num < 0:
-                    noun = "count" if col.kind == "count" else "value"
-                    err(
-                        name,
-                        f"negative {noun} ({num:g})",
-                        f"{name} cannot be below 0: correct the figure",
-                    )
-                    ok = False
-                elif col.kind == "count" and num is not None and not float(num).is_integer():
-                    err(
-                        name,
-                        f"not a whole number ({num:g})",
-                        f"{name} is a count: enter a whole number",
-                    )
-                    ok = False
-                elif num == 0 and name in EXPOSURE_COLUMNS | _custom_denominators(schema):
-                    err(
-                        name,
-                        f"zero denominator: {name} is 0",
-                        "if there was nothing to measure that month leave the cell blank; "
-                        "if the ward was closed, delete the row",
-                    )
-                    ok = False
-                rec[name] = num
-            elif col.kind == "choice":
-                text = normalise_name(value)
-                if name == "new_phase":
-                    if text in _YES | _NO:
-                        rec[name] = text in _YES
-                        continue
-                if text not in col.choices:
-                    hint = did_you_mean(text, col.choices)
-                    err(
-                        name,
-                        f"{value!r} is not an allowed value{hint}",
-                        f"choose one of {', '.join(col.choices)}",
-                    )
-                    ok = False
-                    rec[name] = None
-                else:
-                    rec[name] = text
-        if spec.name == "events" and rec.get("event_type") and rec.get("severity"):
-            allowed = EVENT_SEVERITIES[rec["event_type"]]
-            if rec["severity"] not in allowed:
-                err(
-                    "severity",
-                    f"{rec['severity']!r} is not a severity of {rec['event_type']}",
-                    f"for {rec['event_type']} choose one of {', '.join(allowed)}",
-                )
-                ok = False
-        ok &= _check_ratios(rec, schema, label, original, report)
-        rec["_ok"] = ok
-        records.append(rec)
-    if skipped_example:
-        report.add(
-            NOTE,
-            label,
-            f"template example row skipped ({spec.team_column} is {EXAMPLE_MARKER})",
-            "delete it when you no longer need it",
-            row=skipped_example[0],
-            column=original.get(spec.team_column),
-        )
-    return Parsed(spec.name, label, present, records)
-
-
-def _custom_denominators(schema: Schema) -> set[str]:
+    """Every cell of the template's columns checked (``spc.data.cells.parse_rows``)."""
     template_cols = set(schema.spec.column_names)
-    return {d for m in schema.measures for d in m.denominator if d not in template_cols}
-
-
-def _check_ratios(
-    rec: dict[str, Any],
-    schema: Schema,
-    label: str,
-    original: dict[str, str],
-    report: ValidationReport,
-) -> bool:
-    """numerator <= denominator for template pairs and for proportion measures."""
-    ok = True
-    pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-    for col in schema.columns.values():
-        if col.at_most:
-            pairs.append(((col.name,), (col.at_most,)))
-    for m in schema.measures:
-        proportion = chart_type(m.chart).kind == "proportion"
-        if proportion and m.denominator and (m.numerator, m.denominator) not in pairs:
-            pairs.append((m.numerator, m.denominator))
-    for num_cols, den_cols in pairs:
-        nums = [rec.get(c) for c in num_cols]
-        dens = [rec.get(c) for c in den_cols]
-        if any(v is None for v in nums + dens):
-            continue
-        num, den = sum(nums), sum(dens)
-        if num > den:
-            ntxt, dtxt = " + ".join(num_cols), " + ".join(den_cols)
-            report.add(
-                ERROR,
-                label,
-                f"numerator larger than denominator: {ntxt} ({num:g}) is more than "
-                f"{dtxt} ({den:g})",
-                f"{ntxt} counts part of {dtxt}, so it cannot be larger: check both cells",
-                row=rec["_row"],
-                column=original.get(num_cols[0], num_cols[0]),
-            )
-            ok = False
-    return ok
+    custom = {d for m in schema.measures for d in m.denominator if d not in template_cols}
+    pairs = ratio_pairs(schema.columns, schema.measures)
+    return parse_rows(
+        table, schema.spec, schema.columns, positions, dayfirst, report, custom, pairs
+    )
 
 
 def check_duplicates_and_gaps(parsed: list[Parsed], report: ValidationReport) -> None:
+    """The same team and month twice is an error (within a file and across files, naming the
+    first row); months missing between a team's first and last are a gap warning."""
     for kind in MONTHLY:
         spec = TEMPLATES[kind]
-        seen: dict[tuple[str, pd.Timestamp], tuple[str, int]] = {}
-        months: dict[str, set[pd.Timestamp]] = defaultdict(set)
-        team_files: dict[str, list[str]] = defaultdict(list)
-        for p in (p for p in parsed if p.kind == kind):
-            for rec in p.records:
-                team, month = rec.get(spec.team_column), rec.get(spec.date_column)
-                if team is None or month is None:
-                    continue
-                key = (team, month)
-                if key in seen:
-                    f0, r0 = seen[key]
-                    where = f"row {r0}" if f0 == p.label else f"{f0} row {r0}"
-                    report.add(
-                        ERROR,
-                        p.label,
-                        f"duplicate row for {spec.team_column} {team!r}, month "
-                        f"{month:%Y-%m} (also {where})",
-                        f"keep one row per {spec.team_column} and month: delete or correct one",
-                        row=rec["_row"],
-                        column=spec.date_column,
-                    )
-                    rec["_duplicate"] = True
-                else:
-                    seen[key] = (p.label, rec["_row"])
-                    months[team].add(month)
-                    if p.label not in team_files[team]:
-                        team_files[team].append(p.label)
-        for team, got in months.items():
-            full = pd.date_range(min(got), max(got), freq="MS")
-            missing = [m for m in full if m not in got]
-            if missing:
-                shown = ", ".join(f"{m:%Y-%m}" for m in missing[:6])
-                more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        files = [p for p in parsed if p.kind == kind]
+        for p in files:
+            p.frame["_duplicate"] = False
+        parts = []
+        for order, p in enumerate(files):
+            f = p.frame
+            if spec.team_column not in f or spec.date_column not in f:
+                continue
+            valid = f[spec.team_column].notna() & f[spec.date_column].notna()
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "team": f.loc[valid, spec.team_column].to_numpy(dtype=object),
+                        "month": f.loc[valid, spec.date_column].to_numpy(),
+                        "file": order,
+                        "row": f.loc[valid, "_row"].to_numpy(),
+                        "index": np.flatnonzero(valid.to_numpy()),
+                    }
+                )
+            )
+        if not parts:
+            continue
+        rows = pd.concat(parts, ignore_index=True)
+        dup = rows.duplicated(["team", "month"], keep="first").to_numpy()
+        if dup.any():
+            firsts = rows[~dup][["team", "month", "file", "row"]]
+            dups = rows[dup].merge(
+                firsts, on=["team", "month"], how="left", suffixes=("", "_first"), sort=False
+            )
+            for team, month, f, row, index, f0, r0 in dups.itertuples(index=False, name=None):
+                p = files[f]
+                where = f"row {r0}" if files[f0].label == p.label else f"{files[f0].label} row {r0}"
                 report.add(
-                    WARNING,
-                    ", ".join(team_files[team]),
-                    f"gap: {spec.team_column} {team!r} has no {kind} row for {shown}{more}",
-                    "add the missing month(s) if the data exist; charts show a gap otherwise",
+                    ERROR,
+                    p.label,
+                    f"duplicate row for {spec.team_column} {team!r}, month "
+                    f"{pd.Timestamp(month):%Y-%m} (also {where})",
+                    f"keep one row per {spec.team_column} and month: delete or correct one",
+                    row=int(row),
                     column=spec.date_column,
                 )
+                p.frame.iloc[index, p.frame.columns.get_loc("_duplicate")] = True
+        _report_gaps(rows[~dup], files, spec, kind, report)
+
+
+def _report_gaps(
+    rows: pd.DataFrame, files: list[Parsed], spec: TemplateSpec, kind: str, report: ValidationReport
+) -> None:
+    groups = rows.groupby("team", sort=False)
+    first, last, count = groups["month"].min(), groups["month"].max(), groups["month"].size()
+    span = ((last.dt.year - first.dt.year) * 12 + (last.dt.month - first.dt.month) + 1).to_numpy()
+    gappy = first.index[span > count.to_numpy()]
+    if not len(gappy):
+        return
+    positions = groups.indices
+    months, file_order = rows["month"].to_numpy(), rows["file"].to_numpy()
+    for team in gappy:
+        at = positions[team]
+        got = set(months[at])
+        full = pd.date_range(first[team], last[team], freq="MS")
+        missing = [m for m in full if m.to_datetime64() not in got]
+        shown = ", ".join(f"{m:%Y-%m}" for m in missing[:6])
+        more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        labels = list(dict.fromkeys(files[f].label for f in pd.unique(file_order[at])))
+        report.add(
+            WARNING,
+            ", ".join(labels),
+            f"gap: {spec.team_column} {team!r} has no {kind} row for {shown}{more}",
+            "add the missing month(s) if the data exist; charts show a gap otherwise",
+            column=spec.date_column,
+        )
 
 
 def keep_teams(
     table: Table, positions: dict[int, str], team_column: str, teams: Sequence[str]
-) -> None:
-    """Keep only the rows of ``teams``: other teams' rows are neither read nor validated,
-    so one team's report is never stopped by another team's data errors."""
+) -> Table:
+    """Only the rows of ``teams``: other teams' rows are neither read nor validated, so one
+    team's report is never stopped by another team's data errors."""
     team_pos = next((pos for pos, name in positions.items() if name == team_column), None)
     if team_pos is None:
-        return
+        return table
     wanted = {str(t).strip() for t in teams}
-    table.rows = [
-        (rownum, values)
-        for rownum, values in table.rows
-        if team_pos < len(values) and str(values[team_pos]).strip() in wanted
-    ]
+    col = table.columns[team_pos]
+    hit = np.array([clean_name(v) in wanted for v in col.values] + [False], dtype=bool)
+    return table.take(hit[col.codes])

@@ -42,7 +42,8 @@ class Problem:
     """One finding: ``severity`` is ``"error"``, ``"warning"`` or ``"note"``.
 
     ``row`` is the spreadsheet row number (header = 1) or None for whole-file problems;
-    ``column`` the column name as written in the file, or None.
+    ``column`` the column name as written in the file, or None; ``sheet`` the Excel sheet the
+    rows are on (None for CSV files).
     """
 
     severity: str
@@ -51,11 +52,14 @@ class Problem:
     fix: str = ""
     row: int | None = None
     column: str | None = None
+    sheet: str | None = None
 
     @property
     def location(self) -> str:
-        """``file, row N, column 'c'`` (the parts that are known)."""
+        """``file, sheet 's', row N, column 'c'`` (the parts that are known)."""
         parts = [self.file]
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet!r}")
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
@@ -79,6 +83,8 @@ class ValidationReport:
     def __init__(self, files: list[str] | None = None) -> None:
         self.files: list[str] = list(files or [])
         self.problems: list[Problem] = []
+        #: the sheet read from each Excel file (by file label): its problems name the sheet
+        self.sheets: dict[str, str] = {}
 
     def add(
         self,
@@ -88,9 +94,12 @@ class ValidationReport:
         fix: str = "",
         row: int | None = None,
         column: str | None = None,
+        sheet: str | None = None,
     ) -> None:
-        """Record a problem."""
-        self.problems.append(Problem(severity, file, message, fix, row, column))
+        """Record a problem; a problem in an Excel file's rows names the sheet read."""
+        if sheet is None and (row is not None or column is not None):
+            sheet = self.sheets.get(file)
+        self.problems.append(Problem(severity, file, message, fix, row, column, sheet))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ValidationReport:
         # pandas deep-copies DataFrame.attrs on every operation; the report travels in
@@ -118,8 +127,8 @@ class ValidationReport:
         return not self.errors
 
     def to_frame(self) -> pd.DataFrame:
-        """Problems as a DataFrame: severity, file, row, column, message, fix."""
-        cols = ["severity", "file", "row", "column", "message", "fix"]
+        """Problems as a DataFrame: severity, file, sheet, row, column, message, fix."""
+        cols = ["severity", "file", "sheet", "row", "column", "message", "fix"]
         return pd.DataFrame([{c: getattr(p, c) for c in cols} for p in self.problems], columns=cols)
 
     def summary_line(self) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spc._files import write_atomic
+from spc._files import csv_text, read_csv_text, write_atomic
 from spc.data.chart_settings import MeasureChoice
 from spc.data.chart_settings import write_chart_settings as _write_chart_settings
 from spc.interactive.state import CHANGES_COLUMNS, DEFAULT_PHASE_NOTE, ExploreSettings
@@ -72,11 +72,12 @@ def write_changes(settings: ExploreSettings, path: str | os.PathLike[str]) -> Pa
     path = Path(path)
     new = changes_frame(settings)
     if path.exists():
-        old = pd.read_csv(path, dtype=str, keep_default_na=False)
+        old = read_csv_text(path)
         keep = ~((old["team"] == settings.team) & (old["measure"] == settings.measure))
         new = pd.concat([old[keep], new], ignore_index=True)
     new = new.sort_values(["team", "date", "measure"], kind="stable")
-    return write_atomic(path, new.to_csv(index=False, columns=list(CHANGES_COLUMNS)))
+    # text cells that a spreadsheet would run as formulas are neutralised (OWASP)
+    return write_atomic(path, csv_text(new[list(CHANGES_COLUMNS)]))
 
 
 def stored_choice(settings: ExploreSettings) -> MeasureChoice:

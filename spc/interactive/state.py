@@ -558,17 +558,11 @@ def load_data(
 
 
 def _paths(spec: str | os.PathLike[str] | Sequence[Any]) -> list[Path]:
-    """Paths from a comma-separated string, a folder (its CSV/XLSX files) or a list."""
+    """Paths from a comma-separated string or a list; ``spc.load`` opens folders (their
+    template files; a manifest or README in them is skipped with a note)."""
     items = (
         [s.strip() for s in spec.split(",")]
         if isinstance(spec, str)
         else ([spec] if isinstance(spec, os.PathLike) else list(spec))
     )
-    out: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.suffix.lower() in (".csv", ".xlsx")))
-        elif str(item):
-            out.append(p)
-    return out
+    return [Path(item) for item in items if str(item)]

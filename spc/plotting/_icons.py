@@ -11,7 +11,7 @@ from matplotlib.patches import Circle
 from matplotlib.transforms import Affine2D, ScaledTranslation, Transform
 
 from spc.engine.mdc import VARIATION_ICONS
-from spc.text.icons import MDC_COLOURS, icon_colour, icon_dots, icon_letter
+from spc.text.icons import MDC_COLOURS, icon_colour, icon_dots, icon_letter, icon_ring_dashed
 
 
 def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: float = 1.0) -> Axes:
@@ -37,6 +37,7 @@ def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: flo
         facecolor="white",
         edgecolor=colour,
         linewidth=2.2 * scale,
+        linestyle=(0, (3, 2)) if icon_ring_dashed(key) else "-",
         gid=f"icon:{key}",
         **common,
     )

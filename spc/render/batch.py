@@ -4,27 +4,45 @@ Design (measured on 2 cores; see ``benchmarks/bench_render.py``): one long-lived
 worker process per core, each worker reusing a warm kernel through the ``safety-spc-warm``
 papermill engine, and nbconvert's Python API reused in-process for HTML. Each task writes its
 outputs atomically; one task's failure (an exception in a cell, a timeout, a dead kernel) is
-recorded and never stops the others; an unchanged task (same inputs hash) is skipped.
-With a Dask scheduler address, tasks run on that cluster instead of local processes.
+recorded and never stops the others; an unchanged task (same inputs hash, its outputs still
+there) is skipped. With a Dask scheduler address, tasks run on that cluster instead
+(``spc.render.dask_run``).
+
+Ctrl-C stops within seconds: the workers are killed, not waited for (``spc.render.workers``),
+temporary files are removed, and :class:`RenderInterrupted` carries the outcomes of the tasks
+that finished, so the caller can still write an index of them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spc._files import write_atomic
+from spc.render.output import is_current, remove_partials
 from spc.render.pages import failure_page, notebook_html
+from spc.render.workers import KERNEL_NAME, start_pool, stop_pool
+
+__all__ = [
+    "KERNEL_NAME",
+    "STATE_FILE",
+    "RenderInterrupted",
+    "RenderTask",
+    "TaskOutcome",
+    "execute_task",
+    "hash_inputs",
+    "load_state",
+    "run_tasks",
+    "start_pool",
+]
 
 STATE_FILE = ".render-state.json"
-KERNEL_NAME = "python3"
 
 
 @dataclass(frozen=True)
@@ -32,7 +50,9 @@ class RenderTask:
     """One notebook to execute: where from, with which parameters, to which outputs.
 
     ``ipynb`` and ``html`` are paths relative to the output folder. ``input_hash`` identifies
-    everything the output depends on, for skipping unchanged work.
+    everything the output depends on, for skipping unchanged work. ``token`` is the render's
+    hold on the output folder (``spc.render.output``): a task finishing after its render
+    stopped writes nothing.
     """
 
     name: str
@@ -44,11 +64,13 @@ class RenderTask:
     input_hash: str = ""
     timeout: float = 600.0
     cwd: str = "."
+    token: str = ""
 
 
 @dataclass
 class TaskOutcome:
-    """What happened to a task: ``status`` is rendered, failed or unchanged."""
+    """What happened to a task: ``status`` is rendered, failed, unchanged, interrupted (the
+    render stopped before it finished), no data or kept (a page of an earlier render)."""
 
     name: str
     status: str
@@ -57,6 +79,16 @@ class TaskOutcome:
     ipynb: str | None = None
     html: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RenderInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a render; ``outcomes`` are every task's (interrupted where unfinished)
+    and ``result`` is set by the caller once the index is written."""
+
+    def __init__(self, outcomes: list[TaskOutcome]) -> None:
+        super().__init__("render interrupted")
+        self.outcomes = outcomes
+        self.result: Any = None
 
 
 def hash_inputs(*parts: Any, files: Iterable[Path] = ()) -> str:
@@ -114,6 +146,8 @@ def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
         # PapermillExecutionError (a cell raised), nbclient's CellTimeoutError and
         # DeadKernelError, or a kernel that would not start: all are this task's failure.
         error = _error_text(exc)
+        if not is_current(out, task.token):
+            return _abandoned(task, tmp_ipynb, start)
         kept = None
         if tmp_ipynb.exists():
             tmp_ipynb.replace(ipynb_path)
@@ -127,6 +161,8 @@ def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
             task.ipynb if kept else None,
             task.html,
         )
+    if not is_current(out, task.token):
+        return _abandoned(task, tmp_ipynb, start)
     write_atomic(html_path, html)
     tmp_ipynb.replace(ipynb_path)
     return TaskOutcome(
@@ -134,55 +170,50 @@ def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
     )
 
 
-def _worker_init() -> None:
-    """Shut this worker's warm kernels down when the worker process exits."""
-    from multiprocessing import util
-
-    from spc.render.warm import shutdown_all
-
-    util.Finalize(None, shutdown_all, exitpriority=10)
-
-
-def warm_up(cwd: str) -> float:
-    """Import papermill/nbconvert and start this worker's kernel; returns the seconds taken.
-
-    Submitted once per worker before the real tasks, so the start-up cost overlaps with the
-    driver's own work (reading and checking the data).
-    """
-    start = time.perf_counter()
-    import papermill  # noqa: F401 - the import is the point
-
-    from spc.render.pages import _exporter
-    from spc.render.warm import get_warm_kernel
-
-    _exporter()
-    get_warm_kernel(KERNEL_NAME, cwd)
-    return time.perf_counter() - start
+def _abandoned(task: RenderTask, tmp_ipynb: Path, start: float) -> TaskOutcome:
+    """The render this task belongs to has stopped: write nothing, leave nothing."""
+    tmp_ipynb.unlink(missing_ok=True)
+    return TaskOutcome(
+        task.name, "interrupted", time.perf_counter() - start, "the render was stopped"
+    )
 
 
-def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` whose workers are already warming up."""
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
-    for _ in range(workers):
-        pool.submit(warm_up, cwd)
-    return pool
+# ------------------------------------------------------------------------------------ state
 
 
-def _load_state(out: Path) -> dict[str, str]:
+def load_state(out: Path) -> dict[str, dict[str, Any]]:
+    """What earlier renders into ``out`` recorded, by ipynb path: ``hash`` of the inputs of
+    the outputs there, and ``name``, ``status``, ``html``, ``ipynb``, ``messages``."""
     try:
-        return json.loads((out / STATE_FILE).read_text())
+        raw = json.loads((out / STATE_FILE).read_text())
     except (OSError, ValueError):
         return {}
+    if not isinstance(raw, dict):
+        return {}
+    tasks = raw.get("tasks") if raw.get("version") == 2 else None
+    if tasks is None:  # first format: {ipynb: hash}
+        tasks = {k: {"hash": v} for k, v in raw.items() if isinstance(v, str)}
+    return {k: v for k, v in tasks.items() if isinstance(v, dict)}
 
 
-def _is_unchanged(task: RenderTask, out: Path, state: dict[str, str]) -> bool:
+def _save_state(out: Path, state: dict[str, dict[str, Any]]) -> None:
+    text = json.dumps({"version": 2, "tasks": state}, indent=1, sort_keys=True)
+    write_atomic(out / STATE_FILE, text)
+
+
+def _is_unchanged(
+    task: RenderTask, out: Path, state: dict[str, dict[str, Any]], need_ipynb: bool
+) -> bool:
+    entry = state.get(task.ipynb, {})
     return (
         bool(task.input_hash)
-        and state.get(task.ipynb) == task.input_hash
-        and (out / task.ipynb).is_file()
+        and entry.get("hash") == task.input_hash
         and (out / task.html).is_file()
+        and (not need_ipynb or (out / task.ipynb).is_file())
     )
+
+
+# -------------------------------------------------------------------------------------- run
 
 
 def run_tasks(
@@ -192,18 +223,28 @@ def run_tasks(
     workers: int = 1,
     force: bool = False,
     dask_scheduler: str | None = None,
+    dask_client: Any = None,
     on_done: Callable[[TaskOutcome], None] | None = None,
     pool: ProcessPoolExecutor | None = None,
+    need_ipynb: bool = True,
+    on_stop: Callable[[], None] | None = None,
+    no_worker_timeout: float | None = None,
 ) -> list[TaskOutcome]:
     """Execute ``tasks`` (skipping unchanged ones unless ``force``) and return the outcomes
     in the order of ``tasks``. ``on_done`` is called as each task finishes (progress bars).
-    ``pool`` is an already started pool (see :func:`start_pool`); it is shut down here."""
+
+    ``pool`` is an already started pool (see :func:`start_pool`); it is shut down here.
+    ``need_ipynb``: an unchanged task must still have its executed notebook (False when the
+    notebooks are not kept, so ``--format html`` resumes too). ``on_stop`` is called first
+    when Ctrl-C stops the run (the output folder's token is retired there, so Dask tasks
+    still running write nothing). Raises :class:`RenderInterrupted` after cleaning up.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = _load_state(out_dir)
+    state = load_state(out_dir)
     outcomes: dict[str, TaskOutcome] = {}
     todo = []
     for task in tasks:
-        if not force and _is_unchanged(task, out_dir, state):
+        if not force and _is_unchanged(task, out_dir, state, need_ipynb):
             outcomes[task.name] = TaskOutcome(
                 task.name, "unchanged", 0.0, "", task.ipynb, task.html
             )
@@ -214,49 +255,122 @@ def run_tasks(
 
     def finish(outcome: TaskOutcome, task: RenderTask) -> None:
         outcomes[task.name] = outcome
-        if outcome.status == "rendered":
-            state[task.ipynb] = task.input_hash
-        else:
-            state.pop(task.ipynb, None)
+        if outcome.status == "failed" and outcome.html is None:
+            # the task never ran to the end (its Dask worker kept dying): say so on its page
+            write_atomic(out_dir / task.html, failure_page(task.name, outcome.error, None))
+            outcome.html = task.html
+        if outcome.status in ("rendered", "failed"):
+            entry = {"name": task.name, "status": outcome.status, "html": outcome.html}
+            entry |= {"ipynb": outcome.ipynb, "error": outcome.error}
+            if outcome.status == "rendered":
+                entry["hash"] = task.input_hash
+            state[task.ipynb] = entry
         # saved after every task, so an interrupted run resumes where it stopped
-        write_atomic(out_dir / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
+        _save_state(out_dir, state)
         if on_done:
             on_done(outcome)
 
-    if dask_scheduler:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
-
-        with Client(dask_scheduler) as client:
-            futures = {
-                client.submit(execute_task, t, str(out_dir), pure=False, key=f"spc-{i}"): t
-                for i, t in enumerate(todo)
-            }
-            for future in dask_completed(futures):
-                finish(future.result(), futures[future])
-            from spc.render.warm import shutdown_all
-
-            client.run(shutdown_all)  # stop the workers' warm kernels before we disconnect
-    elif pool is None and (workers <= 1 or len(todo) <= 1):
-        try:
-            for task in todo:
-                finish(execute_task(task, str(out_dir)), task)
-        finally:
-            from spc.render.warm import shutdown_all
-
-            shutdown_all()
-    else:
-        if pool is None:
-            pool = start_pool(min(workers, len(todo)), todo[0].cwd)
-        with pool:
-            pending: dict[Future[TaskOutcome], RenderTask] = {
-                pool.submit(execute_task, t, str(out_dir)): t for t in todo
-            }
-            for future in as_completed(pending):
-                task = pending[future]
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # a crashed worker fails its own task only
-                    outcome = TaskOutcome(task.name, "failed", 0.0, _error_text(exc))
-                finish(outcome, task)
+    try:
+        if dask_scheduler or dask_client is not None:
+            _run_dask(todo, out_dir, finish, dask_scheduler, dask_client, no_worker_timeout)
+        elif pool is None and (workers <= 1 or len(todo) <= 1):
+            _run_here(todo, out_dir, finish)
+        else:
+            if pool is None:
+                pool = start_pool(min(workers, len(todo)), todo[0].cwd)
+            _run_pool(pool, todo, out_dir, finish)
+            pool = None
+    except KeyboardInterrupt:
+        if on_stop is not None:
+            on_stop()
+        if pool is not None:
+            stop_pool(pool)
+        remove_partials(out_dir)
+        for task in tasks:
+            if task.name not in outcomes:
+                outcomes[task.name] = TaskOutcome(
+                    task.name, "interrupted", 0.0, "the render was stopped before this report"
+                )
+        raise RenderInterrupted([outcomes[t.name] for t in tasks]) from None
+    finally:
+        if pool is not None:  # an error other than Ctrl-C: do not leave workers behind
+            stop_pool(pool)
+    remove_partials(out_dir)
     return [outcomes[t.name] for t in tasks]
+
+
+def _run_here(todo: list[RenderTask], out_dir: Path, finish: Callable) -> None:
+    """In this process, one after another (one worker, or one task)."""
+    from spc.render.warm import kill_all, shutdown_all
+
+    try:
+        for task in todo:
+            finish(execute_task(task, str(out_dir)), task)
+    except BaseException:
+        kill_all()  # Ctrl-C mid-notebook: do not wait for a busy kernel
+        raise
+    shutdown_all()
+
+
+def _run_pool(
+    pool: ProcessPoolExecutor, todo: list[RenderTask], out_dir: Path, finish: Callable
+) -> None:
+    """On the pool's workers; a worker that crashes fails its own task only."""
+    pending: dict[Future[TaskOutcome], RenderTask] = {
+        pool.submit(execute_task, t, str(out_dir)): t for t in todo
+    }
+    waiting = set(pending)
+    while waiting:
+        # wait() with a timeout, not as_completed(): Ctrl-C is then seen within a second
+        done, waiting = wait(waiting, timeout=1.0, return_when=FIRST_COMPLETED)
+        for future in done:
+            task = pending[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a crashed worker fails its own task only
+                outcome = TaskOutcome(task.name, "failed", 0.0, _error_text(exc))
+            finish(outcome, task)
+    pool.shutdown(wait=True)
+
+
+def _run_dask(
+    todo: list[RenderTask],
+    out_dir: Path,
+    finish: Callable,
+    address: str | None,
+    client: Any,
+    no_worker_timeout: float | None,
+) -> None:
+    from spc.render.dask_run import NO_WORKER_TIMEOUT, connect, run_on_dask, stop_kernels
+
+    own = client is None
+    if own:
+        client = connect(str(address))
+
+    def failed(task: RenderTask, message: str) -> TaskOutcome:
+        return TaskOutcome(task.name, "failed", 0.0, message, None, None)
+
+    stopped = False
+    try:
+        run_on_dask(
+            client,
+            todo,
+            str(out_dir),
+            execute_task,
+            finish,
+            failed,
+            no_worker_timeout=NO_WORKER_TIMEOUT if no_worker_timeout is None else no_worker_timeout,
+        )
+    except BaseException:
+        stopped = True
+        raise
+    finally:
+        if own:
+            stop_kernels(client, now=stopped)
+        elif stopped:  # the caller disconnects; stop the reports still running first
+            from spc.render.warm import kill_all
+
+            try:
+                client.run(kill_all)
+            except Exception:
+                pass  # workers gone

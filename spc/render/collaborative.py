@@ -1,22 +1,28 @@
 """``safety-spc render``: a report for every team plus the collaborative overview.
 
-The driver validates the data once, checks the notebook parameters with
-``papermill.inspect_notebook`` before anything starts, runs ``notebooks/team_report.ipynb``
-for every team and ``notebooks/collaborative_overview.ipynb`` once (``spc.render.batch``),
-and writes ``index.html`` and ``summary.csv``. Teams whose own rows have data errors still get
-a page saying what is wrong; they are left out of the overview and the summary. The notebooks
-are the ones that ship with the package (``spc._resources``), so an installed wheel renders
-outside any clone. The command line is ``spc.cli.render``.
+Everything a user can get wrong is refused before any worker starts, in one message: the
+arguments, the output folder (a file, read-only, or in use by another render), an unreachable
+Dask scheduler, and data errors that would stop every report (a file that follows no template,
+one that cannot be read). Then the driver checks the notebook parameters with
+``papermill.inspect_notebook``, runs ``notebooks/team_report.ipynb`` for every team and
+``notebooks/collaborative_overview.ipynb`` once (``spc.render.batch``), and writes
+``index.html`` and ``summary.csv`` (``spc.render.site``). Teams whose own rows have data errors
+still get a page saying what is wrong; teams whose rows hold no figures get a page saying so;
+both are left out of the overview and the summary. Ctrl-C stops within seconds and still
+writes the index of what finished (:class:`~spc.render.batch.RenderInterrupted`). The
+notebooks are the ones that ship with the package (``spc._resources``), so an installed wheel
+renders outside any clone. The command line is ``spc.cli.render``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,10 +35,30 @@ from spc._version import __version__
 from spc.data.catalogue import get_measure
 from spc.data.chart_settings import ChartSettings, read_chart_settings
 from spc.data.problems import DataValidationError
+from spc.data.tidy import data_files as template_files
 from spc.data.tidy import team_names, validate
 from spc.errors import SPCError, SPCWarning
-from spc.render.batch import RenderTask, TaskOutcome, hash_inputs, run_tasks, start_pool
-from spc.render.pages import PageEntry, index_page, slugify
+from spc.render.batch import (
+    RenderInterrupted,
+    RenderTask,
+    TaskOutcome,
+    hash_inputs,
+    load_state,
+    run_tasks,
+)
+from spc.render.changes import Digest, digest_html, write_digest
+from spc.render.output import OutputFolder
+from spc.render.pages import no_data_page, slugify
+from spc.render.site import (
+    OVERVIEW_TASK,
+    earlier_pages,
+    finish_formats,
+    kept_entry,
+    write_index,
+    write_summary,
+)
+from spc.render.site import to_pdf as _to_pdf
+from spc.render.workers import start_pool, stop_pool
 from spc.report.content import (
     DEFAULT_RULES,
     check_rules,
@@ -40,7 +66,8 @@ from spc.report.content import (
     data_files,
     load_collaborative,
 )
-from spc.report.display import grid_html
+from spc.report.digest import as_of as as_of_month
+from spc.report.digest import month_text
 
 __all__ = [
     "FORMATS",
@@ -48,6 +75,7 @@ __all__ = [
     "TEAM_NOTEBOOK",
     "RenderConfig",
     "RenderResult",
+    "_to_pdf",
     "check_parameters",
     "render_collaborative",
 ]
@@ -57,16 +85,15 @@ NOTEBOOK_DIR = resource_dir("notebooks")
 TEAM_NOTEBOOK = NOTEBOOK_DIR / "team_report.ipynb"
 OVERVIEW_NOTEBOOK = NOTEBOOK_DIR / "collaborative_overview.ipynb"
 FORMATS = ("html", "ipynb", "pdf")
-OVERVIEW_TASK = "Collaborative overview"
 
 
 @dataclass(frozen=True)
 class RenderConfig:
     """Everything one render needs, after the arguments have been checked.
 
-    ``paths``: the data files (change log included); ``teams``: the teams to render;
-    ``settings_files``/``settings``: the chart settings file (if any) and what it holds;
-    ``overview_notebook``: None for team reports only.
+    ``paths``: the data files (change log included, folders opened); ``teams``: the teams to
+    render; ``settings_files``/``settings``: the chart settings file (if any) and what it
+    holds; ``overview_notebook``: None for team reports only.
     """
 
     paths: list[Path]
@@ -85,6 +112,9 @@ class RenderConfig:
     team_notebook: Path
     overview_notebook: Path | None
     timeout: float
+    token: str = ""
+    notes: tuple[str, ...] = ()
+    as_of: str | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The notebook parameters every report shares."""
@@ -100,12 +130,21 @@ class RenderConfig:
 
 @dataclass
 class RenderResult:
-    """What a render produced: per-task outcomes, the summary table, where to look."""
+    """What a render produced: per-task outcomes, the summary table, where to look.
+
+    ``notes`` say what was skipped in the data folders; ``kept`` are the teams whose pages
+    from earlier renders stay listed in the index (not in ``--teams`` this time);
+    ``interrupted`` is True when Ctrl-C stopped the render (the index lists what finished).
+    """
 
     out_dir: Path
     outcomes: list[TaskOutcome]
     summary: pd.DataFrame
     excluded_teams: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    kept: list[str] = field(default_factory=list)
+    digest: Digest | None = None
 
     @property
     def failed(self) -> list[TaskOutcome]:
@@ -113,6 +152,8 @@ class RenderResult:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
         return 1 if self.failed else 0
 
 
@@ -143,46 +184,15 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
 def _broken_teams(paths: list[Path], teams: list[str]) -> dict[str, list[str]]:
     """Teams whose own rows have data errors, with the messages (called when a load of every
     team failed; each team is then validated on its own rows)."""
-    report = validate(paths)
     broken = {}
     for team in teams:
         own = validate(paths, teams=[team])
         if not own.ok:
             broken[team] = [str(p) for p in own.errors]
-    if not broken:  # errors not tied to any team's rows (e.g. an unreadable file)
+    if not broken:  # errors not tied to any team's rows (e.g. a change log naming no team)
+        report = validate(paths)
         raise SPCError("the data files have errors that affect every team:\n" + str(report))
     return broken
-
-
-def _to_pdf(html_path: Path) -> str | None:
-    """Print an HTML report to PDF with headless Chromium; return an error text or None."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        return "PDF needs Chromium (Debian package 'chromium'); HTML was written"
-    pdf = html_path.with_suffix(".pdf")
-    tmp = pdf.with_name(f".{pdf.stem}.partial.pdf")
-    cmd = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-pdf-header-footer",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        f"--print-to-pdf={tmp}",
-        html_path.resolve().as_uri(),
-    ]
-    try:
-        result = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
-    except subprocess.TimeoutExpired:
-        tmp.unlink(missing_ok=True)
-        return "PDF export failed: Chromium did not finish within 120 s; HTML was written"
-    if result.returncode != 0 or not tmp.exists():
-        tmp.unlink(missing_ok=True)  # never leave a half-written PDF behind
-        return f"PDF export failed: {result.stderr.decode(errors='replace')[-300:]}"
-    tmp.replace(pdf)
-    return None
 
 
 def render_collaborative(
@@ -204,47 +214,73 @@ def render_collaborative(
     overview_notebook: Path = OVERVIEW_NOTEBOOK,
     timeout: float = 600,
     overview: bool = True,
+    no_worker_timeout: float | None = None,
+    as_of: str | None = None,
 ) -> RenderResult:
-    """Render every team's report and the overview into ``out_dir``; see the module doc."""
+    """Render every team's report and the overview into ``out_dir``; see the module doc.
+
+    ``as_of`` (``"2024-03"``) renders the collaborative as it stood at the end of that month.
+    Each render writes the digest of what changed since the previous one into the folder
+    (``spc.render.changes``).
+
+    Raises :class:`SPCError` (nothing started, nothing written) for mistakes a user can fix,
+    and :class:`~spc.render.batch.RenderInterrupted` (with ``.result``) after Ctrl-C.
+    ``data_paths`` may name folders: their template files are read, the rest skipped.
+    """
     bad_formats = sorted(set(formats) - set(FORMATS))
     if bad_formats:
         raise SPCError(
             f"unknown format(s) {', '.join(bad_formats)}; choose from {', '.join(FORMATS)}"
         )
     out = Path(out_dir)
-    # Mistakes in the arguments are refused before any worker starts or anything is written.
-    paths, all_teams, settings_files, settings = _check_arguments(
+    if as_of:
+        as_of = month_text(as_of)  # "2024-3" or a bad month: refused before anything starts
+    if out.exists() and not out.is_dir():
+        raise SPCError(f"--out {out} is a file, not a folder: give a folder for the reports")
+    # Mistakes in the arguments and the data are refused before any worker starts or
+    # anything is written.
+    paths, all_teams, selected, settings_files, settings, notes = _check_arguments(
         data_paths, teams, measures, rules, change_log, targets, chart_settings
     )
-    # Workers start (spawn, imports, kernel) while this process reads and checks the data.
-    pool = (
-        start_pool(workers, str(team_notebook.parent))
-        if workers > 1 and not dask_scheduler
-        else None
-    )
-    config = RenderConfig(
-        paths=paths,
-        teams=all_teams,
-        settings_files=settings_files,
-        settings=settings,
-        out=out,
-        measures=measures,
-        rules=rules,
-        targets=targets,
-        workers=workers,
-        formats=formats,
-        force=force,
-        dask_scheduler=dask_scheduler,
-        progress=progress,
-        team_notebook=team_notebook,
-        overview_notebook=overview_notebook if overview else None,
-        timeout=timeout,
-    )
+    client = None
+    if dask_scheduler:
+        from spc.render.dask_run import connect
+
+        client = connect(dask_scheduler)  # an unreachable scheduler: one line, in seconds
     try:
-        return _render(config, pool)
+        with OutputFolder(out) as folder:
+            config = RenderConfig(
+                paths=paths,
+                teams=selected,
+                settings_files=settings_files,
+                settings=settings,
+                out=out,
+                measures=measures,
+                rules=rules,
+                targets=targets,
+                workers=workers,
+                formats=formats,
+                force=force,
+                dask_scheduler=dask_scheduler,
+                progress=progress,
+                team_notebook=team_notebook,
+                overview_notebook=overview_notebook if overview else None,
+                timeout=timeout,
+                token=folder.token,
+                notes=tuple(notes),
+                as_of=as_of,
+            )
+            return _render(config, all_teams, folder, client, no_worker_timeout)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if client is not None:
+            from spc.render.dask_run import stop_kernels
+
+            stop_kernels(client)
+
+
+def _check_file_argument(option: str, path: str | Path | None) -> None:
+    if path and Path(path).is_dir():
+        raise SPCError(f"{option} {path} is a folder, not a file: give the file itself")
 
 
 def _check_arguments(
@@ -255,12 +291,27 @@ def _check_arguments(
     change_log: str | Path | None,
     targets: dict[str, float] | None,
     chart_settings: str | Path | None,
-) -> tuple[list[Path], list[str], list[Path], ChartSettings]:
-    """The data files, the teams to render, the chart settings file (if any) and its
-    settings, after checking every name the user typed; raises :class:`SPCError` naming the
-    mistake."""
+) -> tuple[list[Path], list[str], list[str], list[Path], ChartSettings, list[str]]:
+    """The data files, every team in them, the teams to render, the chart settings file (if
+    any) and its settings, and notes on what was skipped in data folders, after checking
+    every name the user typed and the data files themselves; raises :class:`SPCError`
+    naming the mistake."""
     check_rules(rules)
-    paths = [p.resolve() for p in data_files(data_paths, change_log)]
+    _check_file_argument("--change-log", change_log)
+    _check_file_argument("--chart-settings", chart_settings)
+    given = [p.resolve() for p in data_files(data_paths, change_log)]
+    paths, found = template_files(given)
+    if not found.ok:
+        raise SPCError("the data paths cannot be read:\n" + "\n".join(map(str, found.errors)))
+    notes = [str(n) for n in found.notes]
+    # Errors in the files themselves (not in any team's rows) would fail every report: say
+    # so once, naming the file, before anything starts.
+    whole_files = validate(paths, teams=[])
+    if not whole_files.ok:
+        raise SPCError(
+            "the data files have errors that stop every report, so nothing was rendered:\n"
+            + "\n".join(f"  {p}" for p in whole_files.errors)
+        )
     all_teams = team_names(paths)
     for measure_id in [*(measures or []), *(targets or {})]:
         get_measure(measure_id)  # a typo fails here, naming the nearest id, not in every report
@@ -271,57 +322,175 @@ def _check_arguments(
         settings = read_chart_settings(settings_path)  # read once: the driver uses it too
         settings.check_teams(all_teams)
         settings_files.append(settings_path)
+    if not all_teams:
+        raise SPCError(
+            "the data files have no data rows (only column names, or the template's example "
+            "row): fill in the teams' rows and render again"
+        )
+    selected = list(all_teams)
     if teams:
         missing = sorted(set(teams) - set(all_teams))
         if missing:
             raise SPCError(
                 f"team(s) {', '.join(missing)} are not in the data; teams: {', '.join(all_teams)}"
             )
-        all_teams = [t for t in all_teams if t in set(teams)]
-    if not all_teams:
-        raise SPCError("the data files name no teams; check the 'ward'/'team' column")
-    return paths, all_teams, settings_files, settings
+        selected = [t for t in all_teams if t in set(teams)]
+    return paths, all_teams, selected, settings_files, settings, notes
 
 
-def _render(config: RenderConfig, pool: Any) -> RenderResult:
-    """Load and check the data, run every report, then write summary.csv and index.html."""
+def _load(paths: list[Path], teams: list[str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The data of ``teams`` and the teams whose own rows have errors (with the messages)."""
     try:  # one load validates everything; only when it fails is each team checked alone
-        data: pd.DataFrame | None = load_collaborative(config.paths)
-        broken: dict[str, list[str]] = {}
+        return load_collaborative(paths), {}
     except DataValidationError:
-        data, broken = None, _broken_teams(config.paths, config.teams)
-    good = [t for t in config.teams if t not in broken]
-    tasks = _tasks(config, good)
-    summary = pd.DataFrame()
-    if good:
-        if data is None:
-            data = load_collaborative(config.paths, teams=good)
+        broken = _broken_teams(paths, teams)
+        good = [t for t in teams if t not in broken]
+        data = load_collaborative(paths, teams=good) if good else pd.DataFrame()
+        return data, broken
+
+
+def _render(
+    config: RenderConfig,
+    all_teams: list[str],
+    folder: OutputFolder,
+    client: Any,
+    no_worker_timeout: float | None,
+) -> RenderResult:
+    """Load and check the data, run every report, then write summary.csv and index.html."""
+    out = config.out
+    earlier = earlier_pages(out, load_state(out))
+    # pages of earlier renders stay listed, and the overview covers them (see spc.render.site)
+    others = [t for t in earlier if t not in config.teams and t in all_teams]
+    data, broken = _load(config.paths, [*config.teams, *others])
+    if config.as_of:
+        data = as_of_month(data, config.as_of)
+    with_figures = set(data.loc[data["value"].notna(), "team"]) if len(data) else set()
+    no_data = [t for t in config.teams if t not in broken and t not in with_figures]
+    good = [t for t in config.teams if t not in broken and t not in no_data]
+    if not good and not broken:
+        raise SPCError(
+            "the data files hold no figures for "
+            + ("any team" if len(config.teams) > 1 else repr(config.teams[0]))
+            + ": every measure is blank; fill in the figures and render again"
+        )
+    also = {t for t in others if t not in broken and t in with_figures}
+    covered = [t for t in all_teams if t in set(good) | also]  # in data order: a stable hash
+    # teams with data errors still run: their notebook's page says which rows are wrong
+    tasks = _tasks(config, [t for t in config.teams if t not in no_data], covered)
+    pool = (
+        start_pool(config.workers, str(config.team_notebook.parent))
+        if config.workers > 1 and not config.dask_scheduler and len(tasks) > 1
+        else None
+    )
+    try:
+        summary = pd.DataFrame()
+        if covered:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SPCWarning)
+                summary = collaborative_summary(
+                    data[data["team"].isin(covered)],
+                    config.measures,
+                    config.rules,
+                    config.targets,
+                    config.settings,
+                )
+        interrupted: RenderInterrupted | None = None
+        try:
+            outcomes = _run(config, tasks, summary, good, pool, folder, client, no_worker_timeout)
+        except RenderInterrupted as stop:
+            interrupted, outcomes = stop, stop.outcomes
+        pool = None  # run_tasks shut it down (or stopped it on Ctrl-C)
+    finally:
+        if pool is not None:
+            stop_pool(pool)
+    with _no_interrupts():  # a second Ctrl-C must not leave the index half done
+        outcomes += _no_data_outcomes(out, no_data, data)
+        for outcome in outcomes:
+            if outcome.name in broken and outcome.status == "failed":
+                outcome.extra["data_errors"] = broken[outcome.name]
+        if interrupted is None:
+            finish_formats(out, config.formats, outcomes)
+        links = {e["name"]: e["html"] for e in earlier.values()}
+        links |= {o.name: o.html for o in outcomes if o.html and o.name != OVERVIEW_TASK}
+        shown = data[data["team"].isin(set(config.teams) | set(covered))]
+        changes = write_digest(
+            out, summary, shown, config.as_of, links, summarise=_summariser(config)
+        )
+        write_summary(out, summary)
+        kept_teams = [t for t in earlier if t not in config.teams]
+        kept = [kept_entry(earlier[t], t in all_teams) for t in kept_teams]
+        write_index(out, outcomes, summary, broken, kept, changes_html=digest_html(changes, links))
+        result = RenderResult(
+            out,
+            outcomes,
+            summary,
+            sorted(broken),
+            list(config.notes),
+            interrupted is not None,
+            kept_teams,
+            changes,
+        )
+    if interrupted is not None:
+        interrupted.result = result
+        raise interrupted
+    return result
+
+
+def _summariser(config: RenderConfig) -> Any:
+    """The render's conclusions for other data (the digest's month before a first render)."""
+
+    def summarise(data: pd.DataFrame) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SPCWarning)
-            summary = collaborative_summary(
-                data[data["team"].isin(good)],
-                config.measures,
-                config.rules,
-                config.targets,
-                config.settings,
+            return collaborative_summary(
+                data, config.measures, config.rules, config.targets, config.settings
             )
-    outcomes = _run(config, tasks, summary, good, pool)
-    for outcome in outcomes:
-        if outcome.name in broken and outcome.status == "failed":
-            outcome.extra["data_errors"] = broken[outcome.name]
-    _finish_formats(config, outcomes)
-    write_atomic(config.out / "summary.csv", summary.to_csv(index=False))
-    _write_index(config.out, outcomes, summary, broken)
-    return RenderResult(config.out, outcomes, summary, sorted(broken))
+
+    return summarise
 
 
-def _tasks(config: RenderConfig, good: list[str]) -> list[RenderTask]:
-    """The overview (first: the longest task, to overlap) and one report per team, each with
-    the hash of everything its output depends on; parameters are checked against each
-    notebook before anything runs."""
+@contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Ignore Ctrl-C while the index is written (a few milliseconds), from the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _no_data_outcomes(out: Path, teams: list[str], data: pd.DataFrame) -> list[TaskOutcome]:
+    """A page for each team whose rows hold no figures, instead of an empty report."""
+    outcomes = []
+    for team in teams:
+        rows = len(data[data["team"] == team]) if len(data) else 0
+        message = (
+            "every measure is blank in this team's rows of the data files"
+            if rows
+            else "this team's rows hold no figures for any measure in the data files"
+        )
+        html = f"teams/{slugify(team)}.html"
+        write_atomic(out / html, no_data_page(team, message))
+        outcomes.append(TaskOutcome(team, "no data", 0.0, message, None, html))
+    return outcomes
+
+
+def _tasks(config: RenderConfig, teams: list[str], covered: list[str]) -> list[RenderTask]:
+    """The overview of the ``covered`` teams (first: the longest task, to overlap) and one
+    report per team in ``teams``, each with the hash of everything its output depends on;
+    parameters are checked against each notebook before anything runs."""
     common = config.parameters()
-    team_params = {**common, "team": "", "period_start": "", "period_end": "", "interactive": False}
-    overview_params = {**common, "teams": good, "funnel_period": ""}
+    team_params = {
+        **common,
+        "team": "",
+        "period_start": "",
+        "period_end": config.as_of or "",
+        "interactive": False,
+    }
+    overview_params = {**common, "teams": covered, "funnel_period": "", "as_of": config.as_of or ""}
     check_parameters(config.team_notebook, team_params)
     overview = config.overview_notebook
     if overview is not None:
@@ -329,7 +498,7 @@ def _tasks(config: RenderConfig, good: list[str]) -> list[RenderTask]:
     inputs = [*config.paths, *config.settings_files]
     source = _source_hash()
     tasks = []
-    if good and overview is not None:
+    if covered and overview is not None:
         tasks.append(
             RenderTask(
                 name=OVERVIEW_TASK,
@@ -341,10 +510,11 @@ def _tasks(config: RenderConfig, good: list[str]) -> list[RenderTask]:
                 input_hash=hash_inputs(overview_params, source, files=[overview, *inputs]),
                 timeout=config.timeout,
                 cwd=str(overview.parent),
+                token=config.token,
             )
         )
     notebook = config.team_notebook
-    for team in config.teams:
+    for team in teams:
         slug = slugify(team)
         params = {**team_params, "team": team}
         tasks.append(
@@ -358,6 +528,7 @@ def _tasks(config: RenderConfig, good: list[str]) -> list[RenderTask]:
                 input_hash=hash_inputs(params, source, files=[notebook, *inputs]),
                 timeout=config.timeout,
                 cwd=str(notebook.parent),
+                token=config.token,
             )
         )
     return tasks
@@ -369,10 +540,13 @@ def _run(
     summary: pd.DataFrame,
     good: list[str],
     pool: Any,
+    folder: OutputFolder,
+    client: Any,
+    no_worker_timeout: float | None,
 ) -> list[TaskOutcome]:
     """Run the tasks with a progress bar counted in charts (a team's measures)."""
     per_team = summary.groupby("team").size().to_dict() if len(summary) else {}
-    total = sum(per_team.get(t, 1) for t in config.teams) + (1 if good else 0)
+    total = sum(per_team.get(t.name, 1) for t in tasks)
     bar = _progress(total, config.progress)
 
     def done(outcome: TaskOutcome) -> None:
@@ -380,34 +554,22 @@ def _run(
             bar.update(per_team.get(outcome.name, 1))
             bar.set_postfix_str(f"{outcome.name[:20]}: {outcome.status}")
 
-    outcomes = run_tasks(
-        tasks,
-        config.out,
-        workers=config.workers,
-        force=config.force,
-        dask_scheduler=config.dask_scheduler,
-        on_done=done,
-        pool=pool,
-    )
-    if bar is not None:
-        bar.close()
-    return outcomes
-
-
-def _finish_formats(config: RenderConfig, outcomes: list[TaskOutcome]) -> None:
-    """PDFs of the pages when asked for; executed notebooks removed when not."""
-    out = config.out
-    if "pdf" in config.formats:
-        for outcome in outcomes:
-            if outcome.status in ("rendered", "unchanged") and outcome.html:
-                error = _to_pdf(out / outcome.html)
-                if error:
-                    outcome.extra["pdf"] = error
-    if "ipynb" not in config.formats:
-        for outcome in outcomes:
-            if outcome.status != "failed" and outcome.ipynb:
-                (out / outcome.ipynb).unlink(missing_ok=True)
-                outcome.ipynb = None
+    try:
+        return run_tasks(
+            tasks,
+            config.out,
+            workers=config.workers,
+            force=config.force,
+            dask_client=client,
+            on_done=done,
+            pool=pool,
+            need_ipynb="ipynb" in config.formats,
+            on_stop=folder.retire,
+            no_worker_timeout=no_worker_timeout,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -416,39 +578,3 @@ def _progress(total: int, enabled: bool) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, unit="chart", desc="Rendering", file=sys.stderr)
-
-
-def _write_index(
-    out: Path, outcomes: list[TaskOutcome], summary: pd.DataFrame, broken: dict[str, list[str]]
-) -> None:
-    entries = []
-    overview_html = None
-    for o in outcomes:
-        if o.name == OVERVIEW_TASK:
-            overview_html = o.html if o.status != "failed" else None
-            if o.status == "failed":
-                entries.append(PageEntry(o.name, "failed", o.html, o.ipynb, [o.error]))
-            continue
-        messages = list(o.extra.get("data_errors", [])) or ([o.error] if o.error else [])
-        if "pdf" in o.extra:
-            messages.append(o.extra["pdf"])
-        entries.append(PageEntry(o.name, o.status, o.html, o.ipynb, messages))
-    notes = (
-        ["All example data in this collaborative are synthetic."] if _is_example(summary) else []
-    )
-    if broken:
-        notes.append(
-            f"{len(broken)} team(s) have data errors and are left out of the overview "
-            f"and summary until fixed: {', '.join(sorted(broken))}."
-        )
-    grid = grid_html(summary) if len(summary) else None
-    write_atomic(
-        out / "index.html",
-        index_page("Patient safety collaborative reports", entries, overview_html, grid, notes),
-    )
-
-
-def _is_example(summary: pd.DataFrame) -> bool:
-    return len(summary) > 0 and set(summary["team"]) <= {
-        f"{t}-{w}" for t in ("AVN", "BRK", "CRH", "DNM") for w in ("ASH", "ELM", "OAK")
-    }

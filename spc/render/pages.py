@@ -76,7 +76,8 @@ body {{ font-family: Arial, Helvetica, sans-serif; margin: 2rem auto; max-width:
 h1 {{ color: #005eb8; }} table {{ border-collapse: collapse; margin: 1rem 0; }}
 th, td {{ border: 1px solid #aeb7bd; padding: .35rem .6rem; text-align: left; }}
 th {{ background: #e8edee; }} .failed {{ color: #a00; font-weight: bold; }}
-.warned {{ color: #7a4b00; }} .ok {{ color: #007f3b; }} pre {{ white-space: pre-wrap; }}
+.warned, .no-data, .interrupted {{ color: #7a4b00; }} .kept {{ color: #425563; }}
+.ok {{ color: #007f3b; }} pre {{ white-space: pre-wrap; }}
 .note {{ background: #fff9c4; padding: .6rem 1rem; border-left: 4px solid #ffb81c; }}
 .spc-grid td, .spc-grid tbody th {{ white-space: nowrap; }}
 .spc-grid thead th {{ vertical-align: bottom; }}
@@ -96,7 +97,7 @@ class PageEntry:
     """One rendered (or failed) report, as the index lists it."""
 
     team: str
-    status: str  # "rendered", "warned", "failed", "unchanged"
+    status: str  # rendered, unchanged, failed, no data, interrupted, kept
     html_path: str | None
     ipynb_path: str | None
     messages: list[str] = field(default_factory=list)
@@ -119,14 +120,26 @@ def failure_page(team: str, error: str, ipynb_name: str | None) -> str:
     return page(f"Report failed: {team}", body)
 
 
+def no_data_page(team: str, message: str) -> str:
+    """A page saying plainly that a team's data hold no figures, so there is no report."""
+    body = (
+        f"<h1>No report for {html.escape(team)}: no data</h1>"
+        f'<p class="warned">{html.escape(message)}</p>'
+        "<p>Fill in the team's figures in the data files and run the render again.</p>"
+    )
+    return page(f"No data: {team}", body)
+
+
 def index_page(
     title: str,
     entries: Iterable[PageEntry],
     overview_html: str | None,
     grid_html: str | None,
     notes: Iterable[str] = (),
+    top_html: str = "",
 ) -> str:
-    """The collaborative's index: the overview grid and one line per team report."""
+    """The collaborative's index: what changed (``top_html``, already escaped), the overview
+    grid and one line per team report."""
     rows = []
     for e in entries:
         link = (
@@ -137,7 +150,8 @@ def index_page(
         nb = f'<a href="{html.escape(e.ipynb_path)}">notebook</a>' if e.ipynb_path else ""
         messages = "<br>".join(html.escape(m) for m in e.messages)
         rows.append(
-            f'<tr><td>{link}</td><td class="{html.escape(e.status)}">{html.escape(e.status)}'
+            f'<tr><td>{link}</td><td class="{html.escape(e.status.replace(" ", "-"))}">'
+            f"{html.escape(e.status)}"
             f"</td><td>{messages}</td><td>{nb}</td></tr>"
         )
     overview = (
@@ -148,8 +162,14 @@ def index_page(
     )
     note_html = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
     body = (
-        f"<h1>{html.escape(title)}</h1>{note_html}{overview}"
-        f"{grid_html or ''}"
+        f"<h1>{html.escape(title)}</h1>{note_html}"
+        + (
+            f'<section class="changes">{top_html}<p><a href="changes.html">What changed</a> '
+            "(also changes.csv and changes.txt)</p></section>"
+            if top_html
+            else ""
+        )
+        + f"{overview}{grid_html or ''}"
         "<h2>Team reports</h2>"
         "<table><thead><tr><th>Team</th><th>Status</th><th>Messages</th><th>Debug</th></tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"

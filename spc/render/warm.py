@@ -5,14 +5,25 @@ Starting a kernel, importing pandas/matplotlib/spc inside it and shutting it dow
 one kernel alive per worker thread and, before each notebook, restores the kernel's fresh
 state (``spc.render.kernel_state``), so every report is still a real, fully executed
 notebook. Registered with papermill as ``safety-spc-warm`` (entry point and on import).
+
+Kernels start with IPython's history database switched off: warm kernels restart their
+execution count for every report, and a shared history database then prints "ERROR!
+Session/line number was not unique in database. History logging moved to new session" into
+the report. Each kernel keeps its connection file and sockets in one temporary folder named
+after the worker process (``spc-kernel-<worker pid>-*``) with the kernel's pid in it, so a
+kernel whose worker was killed is found, stopped and its folder removed
+(:func:`kill_kernels_of`, and by the next kernel a worker starts).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import KernelManager
@@ -22,6 +33,9 @@ from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
 ENGINE_NAME = "safety-spc-warm"
+KERNEL_DIR_PREFIX = "spc-kernel-"
+#: No history database: see the module docstring (it printed errors into reports).
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 _STARTUP_CODE = (
     "import pandas, numpy, matplotlib, spc\n"
     "import spc.render.kernel_state as _spc_ks\n"
@@ -35,17 +49,28 @@ class WarmKernel:
 
     def __init__(self, kernel_name: str, cwd: str, start_timeout: float = 60) -> None:
         self.kernel_name = kernel_name
+        clean_stale_kernel_dirs()
         # IPC sockets: local only, no TCP ports, no unencrypted-TCP warning. Each kernel needs
-        # its own socket path prefix, or two workers' kernels collide.
-        self._socket_dir = tempfile.mkdtemp(prefix="spc-kernel-")
+        # its own socket path prefix, or two workers' kernels collide. The connection file
+        # goes beside them, so one folder holds everything the kernel leaves on disk.
+        self._socket_dir = tempfile.mkdtemp(prefix=f"{KERNEL_DIR_PREFIX}{os.getpid()}-")
         self.km = KernelManager(
-            kernel_name=kernel_name, transport="ipc", ip=os.path.join(self._socket_dir, "k")
+            kernel_name=kernel_name,
+            transport="ipc",
+            ip=os.path.join(self._socket_dir, "k"),
+            connection_file=os.path.join(self._socket_dir, "kernel.json"),
         )
-        self.km.start_kernel(cwd=cwd)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=start_timeout)
-        self.run(_STARTUP_CODE)
+        try:
+            self.km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGUMENTS)
+            pid = getattr(self.km.provisioner, "pid", None)
+            Path(self._socket_dir, "kernel.pid").write_text(str(pid or ""))
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            self.kc.wait_for_ready(timeout=start_timeout)
+            self.run(_STARTUP_CODE)
+        except BaseException:
+            self.kill()
+            raise
 
     def run(self, code: str, timeout: float = 120) -> None:
         """Execute housekeeping code silently; raise RuntimeError if it fails."""
@@ -71,6 +96,59 @@ class WarmKernel:
         finally:
             self.km.shutdown_kernel(now=True)
             shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    def kill(self) -> None:
+        """Stop the kernel at once (no messages) and remove its folder: for a worker that is
+        being stopped, where a polite shutdown could wait on a busy kernel."""
+        _kill_kernel_dir(Path(self._socket_dir))
+
+
+def _kernel_pid(folder: Path) -> int | None:
+    """The pid in a kernel folder, if that process is still this folder's kernel (its command
+    line names the folder's connection file, so a reused pid is never killed)."""
+    try:
+        pid = int((folder / "kernel.pid").read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if str(folder).encode() in cmdline else None
+
+
+def _kill_kernel_dir(folder: Path) -> None:
+    pid = _kernel_pid(folder)
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def kill_kernels_of(worker_pids: list[int]) -> None:
+    """Stop the kernels that the given (dead or dying) worker processes started, and remove
+    their folders. The driver calls it after stopping its workers."""
+    root = Path(tempfile.gettempdir())
+    for pid in worker_pids:
+        for folder in root.glob(f"{KERNEL_DIR_PREFIX}{pid}-*"):
+            _kill_kernel_dir(folder)
+
+
+def clean_stale_kernel_dirs() -> None:
+    """Remove the kernel folders of worker processes that no longer exist (a worker killed
+    with SIGKILL cannot clean up after itself; its kernel exits when it sees its parent go)."""
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"{KERNEL_DIR_PREFIX}*-*"):
+        owner = folder.name[len(KERNEL_DIR_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            _kill_kernel_dir(folder)
 
 
 _local = threading.local()
@@ -104,6 +182,16 @@ def discard_warm_kernel() -> None:
             kernel.shutdown()
         except Exception:
             pass  # a dead kernel may fail to shut down; there is nothing left to keep
+
+
+def kill_all() -> None:
+    """Kill every warm kernel this process started, without waiting (a worker that must stop
+    now: its driver is gone or asked it to stop)."""
+    with _lock:
+        kernels = list(_all_kernels)
+        _all_kernels.clear()
+    for kernel in kernels:
+        kernel.kill()
 
 
 def shutdown_all() -> None:

@@ -73,12 +73,18 @@ def load_collaborative(
     data_paths: Sequence[str | Path] | None,
     change_log: str | Path | None = None,
     teams: Sequence[str] | None = None,
+    as_of: str | None = None,
 ) -> pd.DataFrame:
     """Load and validate every team's data, or only ``teams``' (raises naming file, row and
-    column on errors)."""
+    column on errors); with ``as_of`` (``"2024-03"``) as the data stood at that month's end."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SPCWarning)
-        return load(data_files(data_paths, change_log), warn=False, teams=teams or None)
+        data = load(data_files(data_paths, change_log), warn=False, teams=teams or None)
+    if as_of:
+        from spc.report.digest import as_of as snapshot
+
+        data = snapshot(data, as_of)
+    return data
 
 
 def check_rules(rules: str) -> None:
@@ -381,6 +387,11 @@ def summarise_charts(charts: Mapping[str, QICResult]) -> pd.DataFrame:
                     "verdict": (
                         verdict_sentence(v_row, res.options, period) if v_row is not None else ""
                     ),
+                    "since": (
+                        pd.Timestamp(v_row["since"]).strftime("%Y-%m-%d")
+                        if v_row is not None and isinstance(v_row["since"], pd.Timestamp)
+                        else ""
+                    ),
                     "change_state": v_row["change_state"] if v_row is not None else "none",
                 }
             )
@@ -401,6 +412,7 @@ def summarise_charts(charts: Mapping[str, QICResult]) -> pd.DataFrame:
         "variation",
         "assurance",
         "verdict",
+        "since",
         "change_state",
     ]
     out = pd.DataFrame(rows, columns=columns)

@@ -92,7 +92,7 @@ def header_html(report: TeamReport) -> str:
 def section_html(section: MeasureSection) -> tuple[str, str]:
     """(heading + headline, caption) HTML for one measure."""
     top = (
-        f"<h2>{esc(section.title)}</h2>"
+        f'<h2 id="{esc(section.measure, quote=True)}">{esc(section.title)}</h2>'
         f'<p class="spc-headline">{esc(section.headline)}</p>'
         f"<p><i>{esc(section.definition)}</i></p>"
     )

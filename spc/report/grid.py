@@ -25,7 +25,12 @@ def _cell(row: pd.Series, icon_size: int) -> str:
     icons = icon_svg(row["variation"], size=icon_size)
     if isinstance(row.get("assurance"), str):
         icons += icon_svg(assurance_icon(row["assurance"]), size=icon_size)
-    return f'<span class="spc-value">{html.escape(fmt_num(row["latest_value"]))}</span> {icons}'
+    value = f'<span class="spc-value">{html.escape(fmt_num(row["latest_value"]))}</span> {icons}'
+    verdict = row.get("verdict")
+    if isinstance(verdict, str) and verdict:
+        # the verdict's sentence on hover and for screen readers, as the caption starts
+        return f'<span title="{html.escape(verdict, quote=True)}">{value}</span>'
+    return value
 
 
 def summary_grid(summary: pd.DataFrame, icon_size: int = 22) -> pd.io.formats.style.Styler:

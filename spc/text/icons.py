@@ -88,6 +88,12 @@ def icon_colour(key: str) -> str:
     return MDC_COLOURS["common_cause"]
 
 
+def icon_ring_dashed(key: str) -> bool:
+    """A dashed ring marks the verdict that is no verdict: too few events to judge (so it does
+    not read as common cause at a glance, in colour or in grey)."""
+    return key == "too_few_events"
+
+
 def icon_letter(key: str) -> str:
     """Letter shown in an icon: H/L for special cause, P/F/? for assurance, '' otherwise."""
     if key.endswith("_high"):
@@ -132,7 +138,8 @@ def icon_svg(key: str | None, size: int = 28) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
         f'viewBox="0 0 100 100" role="img" aria-label="{html.escape(text)}">',
         f"<title>{html.escape(text)}</title>",
-        f'<circle cx="50" cy="50" r="44" fill="white" stroke="{colour}" stroke-width="9"/>',
+        f'<circle cx="50" cy="50" r="44" fill="white" stroke="{colour}" stroke-width="9"'
+        + (' stroke-dasharray="14 9"/>' if icon_ring_dashed(key) else "/>"),
     ]
     letter = icon_letter(key)
     if key in VARIATION_ICONS:

@@ -1,0 +1,125 @@
+"""The batch renderer's local worker processes: they live exactly as long as their driver.
+
+* Ctrl-C is the driver's to handle: workers start with SIGINT ignored (a terminal sends it to
+  the whole process group), so no worker prints a traceback and the driver decides what stops.
+* A worker whose driver disappears (killed with SIGKILL, say) notices within half a second,
+  kills its kernels and exits, so nothing keeps writing into the output folder.
+* :func:`stop_pool` stops the workers at once (SIGKILL) instead of waiting for their current
+  reports, then kills the kernels they started and removes the kernels' temporary folders.
+
+Example::
+
+    >>> pool = start_pool(1, ".")            # doctest: +SKIP
+    >>> stop_pool(pool)                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+__all__ = ["KERNEL_NAME", "start_pool", "stop_pool", "warm_up"]
+
+KERNEL_NAME = "python3"
+#: How often a worker checks that its driver is still there (seconds).
+PARENT_POLL = 0.5
+
+
+def _stop_now(*_: Any) -> None:
+    """Kill this worker's kernels and exit without running anything else."""
+    try:
+        from spc.render.warm import kill_all
+
+        kill_all()
+    finally:
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_POLL)
+        if os.getppid() != parent:
+            _stop_now()
+
+
+def _worker_init() -> None:
+    """In each worker: shut kernels down at a normal exit, stop at once on SIGTERM or when
+    the driver is gone, and leave Ctrl-C to the driver."""
+    from multiprocessing import util
+
+    from spc.render.warm import shutdown_all
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_now)
+    util.Finalize(None, shutdown_all, exitpriority=10)
+    threading.Thread(
+        target=_watch_parent, args=(os.getppid(),), name="spc-watch-driver", daemon=True
+    ).start()
+
+
+def warm_up(cwd: str) -> float:
+    """Import papermill/nbconvert and start this worker's kernel; returns the seconds taken.
+
+    Submitted once per worker before the real tasks, so the start-up cost overlaps with the
+    driver's own work (reading and checking the data).
+    """
+    start = time.perf_counter()
+    import papermill  # noqa: F401 - the import is the point
+
+    from spc.render.pages import _exporter
+    from spc.render.warm import get_warm_kernel
+
+    _exporter()
+    get_warm_kernel(KERNEL_NAME, cwd)
+    return time.perf_counter() - start
+
+
+def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
+    """A process pool of ``workers`` whose workers are already warming up.
+
+    The workers are spawned while this process ignores SIGINT, so they start with it ignored
+    (an ignored signal stays ignored in a new program) and a Ctrl-C during their start-up
+    cannot print a traceback from them.
+    """
+    context = multiprocessing.get_context("spawn")
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_init
+        )
+        for _ in range(workers):
+            pool.submit(warm_up, cwd)  # the first submit spawns every worker
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    return pool
+
+
+def worker_pids(pool: ProcessPoolExecutor) -> list[int]:
+    """The pids of the pool's worker processes (for cleaning up after them)."""
+    processes = getattr(pool, "_processes", None) or {}
+    return [p.pid for p in processes.values() if p.pid is not None]
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now (their unfinished reports are abandoned), kill the kernels they
+    started and remove the kernels' folders."""
+    from spc.render.warm import kill_kernels_of
+
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pids = [p.pid for p in processes if p.pid is not None]
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError):
+            pass  # already gone
+    for process in processes:
+        process.join(timeout=5)
+    pool.shutdown(wait=True, cancel_futures=True)
+    kill_kernels_of(pids)
