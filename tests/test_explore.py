@@ -76,7 +76,13 @@ def test_qic_overrides_apply_every_setting():
     )
     kw = qic_overrides(s, MEASURE)
     choice = kw.pop("settings").choice(TEAM, MEASURE)
-    assert kw == {"chart": "i", "rules": "ihi", "improvement": "neutral", "target": 5.0}
+    assert kw == {
+        "chart": "i",
+        "rules": "ihi",
+        "improvement": "neutral",
+        "target": 5.0,
+        "phases": True,
+    }
     assert choice.baseline == 12 and choice.target == 5.0
     assert choice.phases == (pd.Timestamp("2023-01-01"),)
     assert choice.exclude == (pd.Timestamp("2022-01-01"),)

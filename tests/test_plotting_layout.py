@@ -25,6 +25,7 @@ CASES = [
     ("DNM-OAK", "vte_risk_assessment_percent", {"target": 97.5}),
     ("BRK-OAK", "days_between_falls_with_harm", {}),
     ("AVN-ELM", "falls_per_1000_obd", {"rules": "mdc", "chart": "i"}),
+    ("AVN-ELM", "falls_per_1000_obd", {"chart": "run", "judge_changes": False}),
 ]
 
 

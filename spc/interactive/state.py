@@ -101,6 +101,9 @@ class ExploreSettings:
     notes: dict[pd.Timestamp, str] = field(default_factory=dict)
     #: change-log notes marked ``new_phase = yes`` (kept so the change-log export says so)
     marked: list[pd.Timestamp] = field(default_factory=list)
+    #: False: the change log's changes are not judged (one set of limits over every point,
+    #: unless a baseline or phases are set), as charts were drawn before a change was made
+    judge_changes: bool = True
 
     def choice(self) -> MeasureChoice:
         """The baseline, phases, exclusions and target as a chart settings entry (what the
@@ -222,6 +225,7 @@ def qic_overrides(settings: ExploreSettings, measure: str | Mapping[str, Any]) -
         "improvement": settings.improvement,
         "target": settings.target,
         "settings": ChartSettings({settings.team: {settings.measure: settings.choice()}}),
+        "phases": settings.judge_changes,
     }
     counts = CHART_TYPES.get(settings.chart)
     if (

@@ -62,12 +62,18 @@ def static_view(
     data: pd.DataFrame | None = None,
     team: str | None = None,
     measure: str | None = None,
+    *,
+    title: str | None = None,
     **settings: Any,
 ) -> StaticView:
-    """Compute and draw the chart the explorer would show, without widgets."""
+    """Compute and draw the chart the explorer would show, without widgets; ``title`` replaces
+    the chart's title (two charts side by side need different ones); ``settings`` are fields of
+    :class:`~spc.interactive.state.ExploreSettings` (``chart``, ``rules``, ``baseline`` ...)."""
     data = load_data(data)
     s = default_settings(data, team, measure, **settings)
     outcome = compute(data, s)
+    if title is not None and outcome.ok:
+        outcome.title = title
     fig = draw(outcome) if outcome.ok else None
     return StaticView(outcome, fig, summary_table(outcome), summary_words(outcome.result))
 
@@ -76,6 +82,8 @@ def show_static(
     data: pd.DataFrame | None = None,
     team: str | None = None,
     measure: str | None = None,
+    *,
+    title: str | None = None,
     **settings: Any,
 ) -> StaticView:
     """Display the verdict, the chart as a plain image, its caption and the summary in words
@@ -88,7 +96,7 @@ def show_static(
 
     from spc.plotting import close
 
-    view = static_view(data, team, measure, **settings)
+    view = static_view(data, team, measure, title=title, **settings)
     o = view.outcome
     if o.verdict:  # the verdict first, as in the reports and the explorer
         display(Markdown(f"**{o.verdict}**"))

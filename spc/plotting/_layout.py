@@ -52,7 +52,9 @@ def legend_columns(fig: Figure, labels: Sequence[str], max_columns: int = 4) -> 
     widths = [text_width_in(label, size) for label in labels]
     handle = (HANDLE_LENGTH + float(mpl.rcParams["legend.handletextpad"])) * em
     spacing = float(mpl.rcParams["legend.columnspacing"]) * em
-    room = fig.get_figwidth() - 2 * (float(mpl.rcParams["legend.borderpad"]) + 0.5) * em
+    # the legend's own padding, and a margin for hinting (drawn text is a little wider than
+    # the font's metrics say) so that a legend never reaches the figure's edge
+    room = fig.get_figwidth() - 2 * (float(mpl.rcParams["legend.borderpad"]) + 0.5) * em - 0.3
     for ncol in range(min(max_columns, len(labels)), 1, -1):
         rows, large = divmod(len(labels), ncol)
         per_column = [rows + 1] * large + [rows] * (ncol - large)
