@@ -192,8 +192,12 @@ CELLS_STARTED_JS = """() => [...document.querySelectorAll(
 #: True when every code cell of the notebook shown has run (a number in its prompt).
 CELLS_RAN_JS = """() => {
     const prompts = [...document.querySelectorAll(
-        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
-    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+        .map(p => p.textContent.trim()).filter(t => t.length > 0);
+    const busy = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) ' +
+        '.jp-Notebook-ExecutionIndicator[data-status="busy"]');
+    // a cell whose code is folded away shows no prompt number: judge by the others
+    return !busy && prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t));
 }"""
 
 
@@ -358,6 +362,41 @@ def test_explorer_in_jupyterlab_at_laptop_size(lab: dict[str, Any], browser: Any
         assert "2023-04-01,admission checklist,PDSA 4,vte_risk_assessment_percent,yes" in log
         assert (exports / "DNM-OAK_vte_risk_assessment_percent.png").read_bytes()[:4] == b"\x89PNG"
         assert _errors(page) == []
+    finally:
+        page.close()
+    assert time.monotonic() - start < 120
+
+
+def test_teaching_notebook_in_jupyterlab_answers_stay_folded(
+    lab: dict[str, Any], browser: Any
+) -> None:
+    """Notebook 2 (with its slider widget): runs, every widget loads, nothing errs, and after
+    Run All every answer is still folded."""
+    start = time.monotonic()
+    page = _open(browser, lab, "teaching/02_run_charts_and_rules.ipynb")
+    try:
+        _run_all(page, lab["shots"])
+        page.wait_for_selector(".jp-Notebook .widget-slider", timeout=30_000)
+        # the folded answer cells (last) show no prompt number: wait for their output
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.jp-Notebook summary')]
+                .filter(s => s.textContent === 'Show the answer').length >= 3""",
+            timeout=30_000,
+        )
+        assert _errors(page) == []
+        answers = page.evaluate(
+            """() => [...document.querySelectorAll('.jp-Notebook details')]
+                .filter(d => (d.querySelector('summary') || {}).textContent === 'Show the answer')
+                .map(d => ({open: d.open,
+                            shown: [...d.querySelectorAll('p')].some(p => p.checkVisibility())}))"""
+        )
+        assert len(answers) == 3, answers
+        assert all(not a["open"] and not a["shown"] for a in answers), answers
+        assert not page.get_by_text("Answer.", exact=False).first.is_visible()
+        page.locator(
+            ".jp-Notebook summary", has_text="Show the answer"
+        ).first.scroll_into_view_if_needed()
+        page.screenshot(path=str(lab["shots"] / "teaching-02-answers-folded-1366x768.png"))
     finally:
         page.close()
     assert time.monotonic() - start < 120
