@@ -88,6 +88,8 @@ def write_digest(
     replaced. ``links`` maps a team to its page (relative to ``out``); ``summarise`` makes the
     conclusions of the month before when there is no previous render (``month``: the
     ``--as-of`` month, else the latest)."""
+    report = data.attrs.get("report")
+    problems = [str(p) for p in report.warnings] if report is not None else []
     before, state = _previous(out)
     if before is None and summarise is not None and len(summary):
         latest = pd.Period(month or str(summary["latest_period"].max())[:7], "M")
@@ -96,11 +98,10 @@ def write_digest(
         state = {
             "as_of": earlier,
             "checks": data_checks(as_of(data, earlier), earlier).values.tolist(),
-            "problems": [],
+            # the files' warnings cannot be dated: none is new in a first render's digest
+            "problems": problems,
         }
     checks = data_checks(data, month)
-    report = data.attrs.get("report")
-    problems = [str(p) for p in report.warnings] if report is not None else []
     checks_before = pd.DataFrame(state.get("checks", []), columns=["team", "kind", "detail"])
     frame = digest(
         before,
@@ -169,6 +170,7 @@ def digest_html(result: Digest, links: Mapping[str, str], standalone: bool = Fal
                 anchor = f"#{esc(str(r['measure']))}" if r["measure"] else ""
                 team = f'<a href="{esc(target)}{anchor}">{team}</a>'
             what = f"{team}, {esc(str(r['title']))}" if r["title"] else team
+            what = f"<b>{what}</b>: " if what else ""
             change = (
                 f"{esc(str(r['before']))} &rarr; {esc(str(r['after']))}"
                 if r["before"]
@@ -177,7 +179,7 @@ def digest_html(result: Digest, links: Mapping[str, str], standalone: bool = Fal
             verdict = (
                 f'<br><span class="verdict">{esc(str(r["verdict"]))}</span>' if r["verdict"] else ""
             )
-            items.append(f"<li><b>{what}</b>: {esc(str(r['kind']))}: {change}{verdict}</li>")
+            items.append(f"<li>{what}{esc(str(r['kind']))}: {change}{verdict}</li>")
         parts.append(f"<h3>{_TITLES[section]}</h3><ul>{''.join(items)}</ul>")
     parts.append(
         "<p>Listed by team and measure, not ranked: each line is a verdict to read on the "

@@ -262,9 +262,9 @@ def digest_text(frame: pd.DataFrame, heading: str = "What changed") -> str:
             continue
         lines += ["", _SECTION_TITLES[section]]
         for _, r in part.iterrows():
-            what = f"{r['team']}" + (f", {r['title']}" if r["title"] else "")
+            what = ", ".join(str(v) for v in (r["team"], r["title"]) if v)
             change = f"{r['before']} -> {r['after']}" if r["before"] else r["after"]
-            lines.append(f"- {what}: {r['kind']}: {change}")
+            lines.append(f"- {what + ': ' if what else ''}{r['kind']}: {change}")
             if r["verdict"]:
                 lines.append(f"  {r['verdict']}")
     return "\n".join(lines) + "\n"
