@@ -393,6 +393,15 @@ def test_everything_decided_comes_back_when_reopened(example_data, tmp_path):
     pd.testing.assert_series_equal(before["cl"], after["cl"])
     assert "1 phase start" in again.explorer.out["export_help"].value
     assert "differs" not in again.explorer.out["export_help"].value
+    # and the report, given both files as the command line gives them, draws the same chart
+    from spc.report.content import build_team_report, load_team
+
+    data = load_team(None, "DNM-ASH", folder / "change_log.csv")
+    report = build_team_report(data, "DNM-ASH", [MEASURE], settings=folder / "chart_settings.json")
+    section = report.sections[0].result.data
+    for column in ("cl", "ucl", "include", "part", "target"):
+        pd.testing.assert_series_equal(before[column], section[column], check_names=False)
+    assert report.sections[0].caption.startswith(box.outcome.verdict)
 
 
 def test_saved_message_cleared_on_team_switch_and_typed_fields_wait_for_enter(tmp_path):

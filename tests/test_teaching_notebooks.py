@@ -186,28 +186,23 @@ def test_static_view_titles_two_charts_apart(example_data):
 
 
 # ------------------------------------------------------------------ executed notebooks
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory) -> dict[str, Any]:
-    """Every notebook run once headless with the fast parameters, by key."""
-    out_dir = tmp_path_factory.mktemp("executed")
-    runs = {}
-    for path in NOTEBOOKS:
-        params = {"interactive": False} if "interactive" in pm.inspect_notebook(str(path)) else {}
-        if path == EXPLORE:
-            params["export_dir"] = str(out_dir / "exports")
-        else:
-            params.update(FAST)
-        out = out_dir / path.name
-        pm.execute_notebook(
-            str(path),
-            str(out),
-            parameters=params,
-            kernel_name="python3",
-            cwd=str(path.parent),
-            progress_bar=False,
-        )
-        runs[_key(path)] = _read(out)
-    return runs
+def _execute(path: Path, out_dir: Path) -> Any:
+    """Run ``path`` headless with the fast parameters; the executed notebook."""
+    params = {"interactive": False} if "interactive" in pm.inspect_notebook(str(path)) else {}
+    if path == EXPLORE:
+        params["export_dir"] = str(out_dir / "exports")
+    else:
+        params.update(FAST)
+    out = out_dir / path.name
+    pm.execute_notebook(
+        str(path),
+        str(out),
+        parameters=params,
+        kernel_name="python3",
+        cwd=str(path.parent),
+        progress_bar=False,
+    )
+    return _read(out)
 
 
 def _outputs(nb: Any) -> list[Any]:
@@ -225,9 +220,12 @@ def _text(nb: Any) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", [_key(p) for p in NOTEBOOKS])
-def test_notebook_executes_headless_with_images(executed, key):
-    nb = executed[key]
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_key)
+def test_notebook_executes_headless_and_tells_the_truth(path, tmp_path, example_data):
+    """Each notebook runs once: real images, no errors or warnings, and (teaching notebooks)
+    the sentences it computes agree with the same quantities computed here."""
+    key = _key(path)
+    nb = _execute(path, tmp_path)
     outputs = _outputs(nb)
     assert not [o for o in outputs if o.output_type == "error"]
     assert not [o for o in outputs if WIDGET_MIME in o.get("data", {})]
@@ -235,14 +233,18 @@ def test_notebook_executes_headless_with_images(executed, key):
     assert len(images) >= MIN_IMAGES[key]
     streams = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
     assert "Traceback" not in streams and "Warning" not in streams, streams
+    check = TRUTH.get(key)
+    if check is not None:
+        check(nb, example_data)
 
 
-@pytest.mark.slow
-def test_notebook_1_rag_and_chart_sentences_are_its_output(executed):
+def _truth_01(nb: Any, example_data: pd.DataFrame) -> None:
+    """Notebook 1: the red months, the chart's signals, the limits and the share of stable
+    series with a point outside the limits."""
     import spc
     from spc.engine import simulate
 
-    text = _text(executed["01"])
+    text = _text(nb)
     ward = simulate.simulate_ward(n_months=24, rate_per_1000=6.0, bed_days=900, seed=FAST["seed"])
     rag = simulate.rag_ratings(ward["rate"], target=6.0, amber=0.1, improvement="decrease")
     red = int((rag == "red").sum())
@@ -257,12 +259,12 @@ def test_notebook_1_rag_and_chart_sentences_are_its_output(executed):
     assert f"**{share:.0%}** of 50 stable 24-month series" in text
 
 
-@pytest.mark.slow
-def test_notebook_2_example_words_match_the_example_and_titles_differ(executed):
+def _truth_02(nb: Any, example_data: pd.DataFrame) -> None:
+    """Notebook 2: each example's words match that example, and the side-by-side charts are
+    titled apart."""
     from spc.engine import simulate
     from spc.interactive.teaching import shift_signals, shift_words
 
-    nb = executed["02"]
     text = _text(nb)
     table = simulate.detection_table(n_simulations=50, seed=FAST["seed"])
     for size in (0.0, 1.0, 2.0):
@@ -276,11 +278,11 @@ def test_notebook_2_example_words_match_the_example_and_titles_differ(executed):
     assert "agree on this ward" in text or "disagree on this ward" in text
 
 
-@pytest.mark.slow
-def test_notebook_4_single_phase_sentence_matches_its_chart(executed, example_data):
+def _truth_04(nb: Any, example_data: pd.DataFrame) -> None:
+    """Notebook 4: the single-phase sentence matches its chart."""
     from spc.interactive import compute, default_settings
 
-    text = _text(executed["04"])
+    text = _text(nb)
     o = compute(
         example_data,
         default_settings(example_data, "DNM-ASH", "falls_per_1000_obd", judge_changes=False),
@@ -291,11 +293,11 @@ def test_notebook_4_single_phase_sentence_matches_its_chart(executed, example_da
     assert "Since PDSA 1 (Sep 2022)" in text  # AVN-ELM judged against its baseline
 
 
-@pytest.mark.slow
-def test_notebook_5_centre_line_and_rare_event_rates(executed):
+def _truth_05(nb: Any, example_data: pd.DataFrame) -> None:
+    """Notebook 5: a U chart's centre line is the mean; the rare-event rates quoted."""
     from spc.interactive.teaching import rare_event_table
 
-    text = _text(executed["05"])
+    text = _text(nb)
     assert "the centre line of a U chart is its **mean**" in text
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -308,11 +310,11 @@ def test_notebook_5_centre_line_and_rare_event_rates(executed):
     )
 
 
-@pytest.mark.slow
-def test_notebook_6_answer_names_the_teams_outside_its_funnel(executed, example_data):
+def _truth_06(nb: Any, example_data: pd.DataFrame) -> None:
+    """Notebook 6: the answer names exactly the teams outside its funnel."""
     from spc.engine.funnel import funnel_data
 
-    text = _text(executed["06"])
+    text = _text(nb)
     falls = example_data[example_data["measure"] == "falls_per_1000_obd"]
     recent = falls[falls["period"] > falls["period"].max() - pd.DateOffset(months=12)]
     fd = funnel_data(recent, "numerator", "denominator", "team", multiply=1000)
@@ -323,3 +325,7 @@ def test_notebook_6_answer_names_the_teams_outside_its_funnel(executed, example_
     mentioned = set(re.findall(r"[A-Z]{3}-[A-Z]{3}", answer.split("</details>")[0]))
     assert mentioned <= set(fd["label"]), "the answer names a team that is not in its plot"
     assert np.isin(list(mentioned), list(beyond["label"])).all()
+
+
+#: The truth checks of each teaching notebook's computed sentences.
+TRUTH = {"01": _truth_01, "02": _truth_02, "04": _truth_04, "05": _truth_05, "06": _truth_06}
