@@ -272,7 +272,14 @@ def _signals(
         sig = cur.loc[cur["signal"].fillna(False).astype(bool), "x"] if "signal" in cur else None
         if sig is not None and len(sig):
             since = fmt_x(sig.iloc[0], period)
-        out.append("Signals of special cause in the current phase: " + "; ".join(descr) + ".")
+        latest = "signal" in cur and bool(cur["signal"].fillna(False).iloc[-1])
+        if latest:
+            out.append("Signals of special cause in the current phase: " + "; ".join(descr) + ".")
+        else:  # history: the latest point itself does not signal (the verdict says so first)
+            out.append(
+                "Earlier in the current phase: " + "; ".join(descr) + "; the latest point "
+                "does not signal."
+            )
     phase_fired = [c for c in phase_cols if cur[c].fillna(False).astype(bool).any()]
     if not fired:
         out.append(
