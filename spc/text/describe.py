@@ -185,6 +185,7 @@ def describe_frame(
     basis = str((verdict or {}).get("basis") or "")
     if verdict is not None:
         # the caveat follows the verdict: a signal earlier in the phase that has ended is history
+        past = since if basis == "none" and since else None
         directional = basis not in ("none", "phase", "too_few_events", "")
         vsince = verdict.get("since")
         since = (
@@ -192,6 +193,8 @@ def describe_frame(
             if directional and isinstance(vsince, pd.Timestamp)
             else (since if directional else None)
         )
+        if past:
+            basis, since = "past", past
     sentences.append(_caveat(kind, pword, since, basis))
     if basis != "too_few_events":
         sentences.append(_rare_events(rows, kind, pword))
