@@ -76,7 +76,13 @@ def test_qic_overrides_apply_every_setting():
     )
     kw = qic_overrides(s, MEASURE)
     choice = kw.pop("settings").choice(TEAM, MEASURE)
-    assert kw == {"chart": "i", "rules": "ihi", "improvement": "neutral", "target": 5.0}
+    assert kw == {
+        "chart": "i",
+        "rules": "ihi",
+        "improvement": "neutral",
+        "target": 5.0,
+        "phases": True,
+    }
     assert choice.baseline == 12 and choice.target == 5.0
     assert choice.phases == (pd.Timestamp("2023-01-01"),)
     assert choice.exclude == (pd.Timestamp("2022-01-01"),)
@@ -280,3 +286,153 @@ def test_widget_load_reports_errors_kindly(box, tmp_path):
     c["load"].click()
     assert set(c["team"].options) == {"AVN-ASH", "AVN-ELM", "AVN-OAK"}
     assert box.outcome.ok
+
+
+# ------------------------------------------------------------------ words, layout, round trip
+def test_outcome_leads_with_the_reports_verdict(example_data):
+    from spc.report.content import build_team_report
+
+    o = compute(example_data, default_settings(example_data, TEAM, MEASURE))
+    report = build_team_report(example_data, TEAM, [MEASURE], None, None, "anhoej", {}, None)
+    # the same sentence as the report's caption starts with, and the icon of its verdict
+    assert o.verdict and report.sections[0].caption.startswith(o.verdict)
+    assert o.caption == f"{o.verdict} {o.details}"
+    assert o.icons == ["improvement_low"]
+
+
+def test_summary_in_words_has_no_raw_names_or_missing_values(example_data):
+    from spc.interactive.panels import summary_html
+    from spc.interactive.words import summary_words
+
+    for team in ("AVN-ELM", "DNM-ASH", "DNM-OAK"):
+        o = compute(example_data, default_settings(example_data, team, MEASURE))
+        table = summary_words(o.result)
+        html = summary_html(table)
+        for raw in ("a_lcl", "n_crossings", "longest_run_max", "<NA>", "nan", "None", "_"):
+            assert raw not in html.replace("spc-summary", "")
+        assert table.index[0] == "Points" and all(
+            c.endswith("Mar 2024") for c in table.columns[-1:]
+        )
+    ash = summary_words(
+        compute(example_data, default_settings(example_data, "DNM-ASH", MEASURE)).result
+    )
+    assert list(ash.columns) == [
+        "Baseline, Apr 2021 to Aug 2022",
+        "Judged against the baseline, Sep 2022 to Mar 2024",
+    ]
+    assert ash.loc["Longest run on one side"].iloc[0] == "5 (8 or more would signal)"
+
+
+def test_warnings_are_in_plain_words():
+    from spc.errors import DataWarning, IgnoredSettingWarning, TrialLimitsWarning
+    from spc.interactive.words import plain_warnings
+
+    texts = plain_warnings(
+        [
+            TrialLimitsWarning(
+                "1 phase(s) have fewer than 12 points: their limits are trial limits, to be "
+                "revised as data accumulate (short_group_warning column)."
+            ),
+            IgnoredSettingWarning(
+                "falls_per_1000_obd: phase start(s) not applied because a phase would have "
+                "fewer than 6 points: AVN-ELM 01/02/2024",
+                setting="phases",
+            ),
+            DataWarning("2 point(s) have a count in 'y' but 'n' = 0 (x = ...)"),
+            DeprecationWarning("not about the chart"),
+        ]
+    )
+    assert texts[0].startswith("1 phase has fewer than 12 points, so its limits are trial")
+    assert "(Feb 2024)" in texts[1] and "2 points have events but a denominator of 0" in texts[2]
+    assert len(texts) == 3
+    assert not any("column" in t or "_" in t for t in texts)
+
+
+def test_what_if_explains_limits_that_differ_from_the_captions(example_data):
+    s = default_settings(example_data, TEAM, MEASURE)
+    high = what_if(example_data, s, 40.0)
+    assert "The caption's limits (0 to 13.2) are those of the latest point, Mar 2024" in (
+        high.message
+    )
+    assert "centre 5.3 becomes" in high.message
+    same = what_if(example_data, s, 5.0)
+    assert same.message == "No: 5 in Apr 2024 would be common cause variation, inside its " + (
+        "limits 0 to 13.2."
+    )
+
+
+def test_reports_note_names_what_the_reports_do_not_follow():
+    from spc.interactive.words import reports_note
+
+    assert reports_note("anhoej", "u", "u") is None
+    note = reports_note("mdc", "i", "u")
+    assert "--rules mdc" in note and "catalogue's U chart" in note
+
+
+def test_everything_decided_comes_back_when_reopened(example_data, tmp_path):
+    """Baseline, phases, exclusions, target and change notes come back from the export folder,
+    and the reports' loader reads the same files."""
+    folder = tmp_path / "exports"
+    box = explore(None, "DNM-ASH", MEASURE, export_dir=folder)
+    c = box.controls
+    c["baseline"].value = 14
+    c["exclude"].value = (pd.Timestamp("2021-06-01"),)
+    c["target"].value = "3.5"
+    c["phase_pick"].value = pd.Timestamp("2023-06-01")
+    c["phase_note"].value = "PDSA 4: new falls lead"
+    c["phase_add"].click()
+    c["export_settings"].click()
+    c["export_changes"].click()
+    before = box.outcome.result.data
+    again = explore(None, "DNM-ASH", MEASURE, export_dir=folder)
+    s = again.settings
+    assert (s.baseline, s.exclude, s.target) == (14, [pd.Timestamp("2021-06-01")], 3.5)
+    assert s.phase_starts == [pd.Timestamp("2023-06-01")]
+    assert s.notes[pd.Timestamp("2023-06-01")] == "PDSA 4: new falls lead"
+    after = again.outcome.result.data
+    pd.testing.assert_series_equal(before["cl"], after["cl"])
+    assert "1 phase start" in again.explorer.out["export_help"].value
+    assert "differs" not in again.explorer.out["export_help"].value
+    # and the report, given both files as the command line gives them, draws the same chart
+    from spc.report.content import build_team_report, load_team
+
+    data = load_team(None, "DNM-ASH", folder / "change_log.csv")
+    report = build_team_report(data, "DNM-ASH", [MEASURE], settings=folder / "chart_settings.json")
+    section = report.sections[0].result.data
+    for column in ("cl", "ucl", "include", "part", "target"):
+        pd.testing.assert_series_equal(before[column], section[column], check_names=False)
+    assert report.sections[0].caption.startswith(box.outcome.verdict)
+
+
+def test_saved_message_cleared_on_team_switch_and_typed_fields_wait_for_enter(tmp_path):
+    box = explore(None, TEAM, MEASURE, export_dir=tmp_path)
+    c = box.controls
+    assert not c["target"].continuous_update and not c["baseline"].continuous_update
+    c["export_png"].click()
+    assert box.explorer.export_out.value.startswith("<p>Saved the chart as PNG")
+    c["team"].value = "DNM-OAK"
+    assert box.explorer.export_out.value == "" and box.explorer.whatif_out.value == ""
+    c["rules"].value = "mdc"
+    assert "--rules mdc" in box.explorer.out["rules_hint"].value
+    assert "--rules mdc" in box.explorer.out["export_help"].value
+    help_text = box.explorer.out["export_help"].value
+    assert "chart_settings.json" in help_text and "--chart-settings" in help_text
+    assert "change_log.csv" in help_text and "--change-log" in help_text
+
+
+def test_live_chart_has_html_legend_and_verdict(example_data, tmp_path):
+    box = explore(example_data, TEAM, MEASURE, export_dir=tmp_path)
+    legend = box.explorer.legend.value
+    assert (
+        legend.startswith('<ul class="spc-legend"') and "1. PDSA 1: Falls safety huddle" in legend
+    )
+    assert "<svg" in legend and "Centre line" in legend
+    verdict = box.explorer.verdict.value
+    assert 'class="spc-verdict"' in verdict and html_escape(box.outcome.verdict) in verdict
+    assert "Special cause variation: improvement (lower)" in verdict  # the icon's words
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -59,3 +59,25 @@ def test_every_team_report_and_the_overview_say_what_they_said() -> None:
         overview = page_text("".join(overview_blocks(load_collaborative(None))))
     assert overview + "\n" == (FIXTURES / "overview.txt").read_text()
     assert _digest(overview) == HASHES["overview"]
+
+
+def regenerate() -> None:
+    """Rewrite the fixtures from the reports as they are now: run
+    ``python tests/test_report_content.py`` after a deliberate change of content, read the
+    ``git diff`` of tests/fixtures/report_text and say in the commit what changed and why."""
+    hashes = {team: _digest(_team_text(team)) for team in TEAMS}
+    for team in ("AVN-ELM", "CRH-OAK"):
+        (FIXTURES / f"{team}.txt").write_text(_team_text(team) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load_collaborative(None)
+        overview = page_text("".join(overview_blocks(data)))
+        summary = csv_text(collaborative_summary(data))
+    (FIXTURES / "overview.txt").write_text(overview + "\n")
+    (FIXTURES / "summary.csv").write_bytes(summary.encode())  # CRLF, as render writes it
+    hashes["overview"] = HASHES.get("overview", "")
+    (FIXTURES / "hashes.json").write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    regenerate()

@@ -181,6 +181,16 @@ def test_a_change_for_another_topic_is_not_judged(example_data):
     assert "BRK-ASH" not in set(table["team"])
 
 
+def test_a_signal_that_has_ended_is_history_not_common_cause(example_data):
+    """BRK-ASH's falls had a long run in 2022 that ended: the caption says the latest point does
+    not signal and its caveat speaks of the past signal, not of common cause variation."""
+    text = chart_measure(example_data, "falls_per_1000_obd", team="BRK-ASH").describe()
+    assert text.startswith("No signal")
+    assert "the latest point does not signal" in text
+    assert "the signal from Mar 2022 shows the process was different then" in text
+    assert "this is common cause variation" not in text
+
+
 # ------------------------------------------------------------------ the example's verdicts
 @pytest.fixture(scope="module")
 def example_summary(example_data) -> pd.DataFrame:

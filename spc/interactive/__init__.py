@@ -1,9 +1,11 @@
 """The interactive explorer and teaching widgets, for JupyterLab.
 
 ``explore()`` (``app``) is the widget; everything it computes is a plain function over an
-:class:`ExploreSettings` (``state``: settings, chart choice, compute, what-if; ``exports``:
-change log and chart settings files; ``static``: the same view without widgets), tested
-without widgets. ``teaching`` has the notebooks' slider and figures.
+:class:`ExploreSettings` (``state``: settings, compute, what-if; ``words``: notes, warnings and
+the summary in people's words; ``panels``: their HTML; ``exports``: change log and chart
+settings files; ``static``: the same view without widgets), tested without widgets;
+``layout`` places the widgets. ``teaching`` has the teaching notebooks' helpers (folded answers,
+the shift slider and its words, the rare-events comparison).
 
 >>> box = spc.explore(team="AVN-ELM", measure="falls_per_1000_obd")   # doctest: +SKIP
 """

@@ -1,11 +1,13 @@
 """``spc.explore()``: the interactive explorer, an ipywidgets box for one team and measure.
 
-Controls for the data file, team, measure, chart type, rule set, phase starts, baseline,
-exclusions, target and improvement direction; the chart, its caption and the summary update as
-they change. A what-if tab answers "would next month's value be a signal?", and an export tab
-saves the chart (PNG/SVG), a change log and a chart settings file, which the reports read
-(``change_log``, ``chart_settings``), so what a fellow decides here is what the collaborative
-report shows; reopened, the explorer starts from the choices already saved there.
+Controls for the team, measure, chart type, rule set, improvement direction, target, baseline,
+phase starts and exclusions; the verdict (the reports' words, with its icons), the chart, its
+legend, caption and summary update as they change. A what-if tab answers "would next month's
+value be a signal?"; a save tab writes a chart settings file and a change log, which the
+reports read (``--chart-settings``, ``--change-log``), and the chart as PNG or SVG; a data tab
+loads other files. Reopened with the same export folder, the explorer starts from what was
+saved there (settings and change log), so what a fellow decides here is what the reports show;
+the rule set and chart type are the collaborative's, and the explorer says so when they differ.
 
 The class here only wires widgets (``layout``) to the state functions (``state``, ``exports``,
 ``static``); ipywidgets and matplotlib are imported only when an explorer is made.
@@ -28,12 +30,14 @@ from typing import Any
 import pandas as pd
 
 from spc.data.catalogue import measures
-from spc.data.chart_settings import ChartSettings, as_chart_settings
+from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
 from spc.data.problems import DataValidationError
 from spc.errors import SPCError
-from spc.interactive.exports import write_changes, write_settings
+from spc.interactive.exports import stored_choice, write_changes, write_settings
 from spc.interactive.layout import build_controls, build_layout, build_outputs
+from spc.interactive.panels import export_help_html, notes_html, summary_html, verdict_html
 from spc.interactive.state import (
+    LIVE_FIGSIZE,
     SETTINGS_FILE,
     ExploreOutcome,
     compute,
@@ -43,11 +47,20 @@ from spc.interactive.state import (
     load_data,
     measures_of,
     periods_of,
+    plot_options,
     teams_of,
     what_if,
 )
-from spc.interactive.static import summary_table
+from spc.interactive.words import (
+    catalogue_row,
+    reports_note,
+    saved_words,
+    summary_words,
+)
 from spc.text.labels import fmt_num, fmt_x, period_of
+
+#: The change log the explorer's export tab writes (and reads back when reopened).
+CHANGE_LOG_FILE = "change_log.csv"
 
 __all__ = ["explore"]
 
@@ -70,13 +83,21 @@ def explore(
     ``export_dir/chart_settings.json`` if it exists), so the explorer reopens where the fellow
     left off and shows what the reports show.
 
+    Each team's change notes come from the data's change log and, when ``data`` is files or
+    the example, from ``export_dir/change_log.csv`` if it exists (loaded with the data, as the
+    reports load ``--change-log``).
+
     The returned box has ``.controls`` (name -> widget), ``.settings``, ``.outcome`` (the current
     :class:`ExploreOutcome`), ``.image`` (PNG bytes shown), ``.data`` and ``.refresh()``.
     """
     export_dir = Path(export_dir)
     if chart_settings is None and (export_dir / SETTINGS_FILE).is_file():
         chart_settings = export_dir / SETTINGS_FILE
-    return _Explorer(data, team, measure, export_dir, as_chart_settings(chart_settings), kwargs).box
+    log = export_dir / CHANGE_LOG_FILE
+    change_log = log if log.is_file() and not isinstance(data, pd.DataFrame) else None
+    return _Explorer(
+        data, team, measure, export_dir, as_chart_settings(chart_settings), kwargs, change_log
+    ).box
 
 
 class _Explorer:
@@ -90,32 +111,37 @@ class _Explorer:
         export_dir: Path,
         chart_settings: ChartSettings,
         initial: dict[str, Any],
+        change_log: Path | None = None,
     ) -> None:
         import ipywidgets as w
 
         self.w = w
         self.export_dir = export_dir
         self.chart_settings = chart_settings
+        self.change_log = change_log
         self.source_label = (
             "(example collaborative)"
             if data is None
             else ("(data passed in)" if isinstance(data, pd.DataFrame) else str(data))
         )
-        self.data = load_data(data)
+        self.data = load_data(data, change_log)
         self.settings = default_settings(self.data, team, measure, chart_settings, **initial)
         self._busy = False
         c = build_controls(self.source_label)
         out = build_outputs()
         self.controls = c
+        self.out = out
         self.note, self.chart, self.caption = out["note"], out["chart"], out["caption"]
         self.summary, self.whatif_out, self.export_out = (
             out["summary"],
             out["whatif_out"],
             out["export_out"],
         )
+        self.verdict, self.legend = out["verdict"], out["legend"]
         self.outcome: ExploreOutcome | None = None
         self.image = b""
-        self.box = build_layout(c, out, export_dir)
+        self.live: Any = None  # spc.plotting.LiveChart, made at the first drawing
+        self.box = build_layout(c, out)
         # the handles tests and notebooks use
         self.box.controls = c
         self.box.refresh = self.refresh
@@ -158,7 +184,9 @@ class _Explorer:
             opts = _period_options(periods)
             c["baseline"].max = len(periods)
             c["baseline"].value = s.baseline or 0
-            c["phase_pick"].options = opts[1:]  # the first point already starts phase 1
+            # the first point already starts phase 1
+            c["phase_pick"].options = [("(choose a date)", None), *opts[1:]]
+            c["phase_pick"].index = 0
             c["exclude"].options = opts
             c["exclude"].value = tuple(p for p in s.exclude if p in set(periods))
             self._sync_phases()
@@ -209,6 +237,7 @@ class _Explorer:
             self.settings.measure if self.settings.measure in measures_of(self.data, team) else None
         )
         self.settings = default_settings(self.data, team, keep, self.chart_settings)
+        self._clear_messages()
         self._sync_controls()
         self.refresh()
 
@@ -218,8 +247,14 @@ class _Explorer:
         self.settings = default_settings(
             self.data, self.settings.team, change["new"], self.chart_settings
         )
+        self._clear_messages()
         self._sync_controls()
         self.refresh()
+
+    def _clear_messages(self) -> None:
+        """What-if answers and "Saved ..." belong to the team and measure they were about."""
+        self.whatif_out.value = ""
+        self.export_out.value = ""
 
     def _on_load(self, _b: Any) -> None:
         spec = self.controls["data_path"].value.strip()
@@ -233,6 +268,7 @@ class _Explorer:
             )
             return
         self.data, self.settings = data, settings
+        self._clear_messages()
         self._sync_controls()
         self.refresh()
 
@@ -280,45 +316,76 @@ class _Explorer:
                 fig = draw(self.outcome)
                 path.write_bytes(figure_bytes(fig, kind, self.outcome.caption, close=True))
             elif kind == "changes":
-                path = write_changes(self.settings, self.export_dir / "change_log.csv")
+                path = write_changes(self.settings, self.export_dir / CHANGE_LOG_FILE)
+                what = f"the change log of {self.settings.team}, {self._measure_title()}"
             else:
                 path = write_settings(self.settings, self.export_dir / SETTINGS_FILE)
                 self.chart_settings = as_chart_settings(path)
+                what = (
+                    f"the chart settings of {self.settings.team}, {self._measure_title()}: "
+                    + saved_words(stored_choice(self.settings))
+                )
+            if kind in ("png", "svg"):
+                what = f"the chart as {kind.upper()}"
         except (SPCError, OSError) as exc:
             self.export_out.value = f"<p>Not saved: {html.escape(str(exc))}</p>"
             return None
-        self.export_out.value = f"<p>Saved <code>{html.escape(str(path))}</code></p>"
+        self.export_out.value = (
+            f"<p>Saved {html.escape(what)} to <code>{html.escape(str(path))}</code>.</p>"
+        )
         self.last_export = path
+        self._export_help()
         return path
+
+    def _measure_title(self) -> str:
+        title = str(catalogue_row(self.settings.measure)["title"])
+        return title[:1].lower() + title[1:] if not title[:2].isupper() else title
+
+    def _export_help(self) -> None:
+        """The save tab's words: files, command line, what is saved now and what is not."""
+        s = self.settings
+        saved = self.chart_settings.choice(s.team, s.measure) or MeasureChoice()
+        words = saved_words(saved)
+        if stored_choice(s) != saved:
+            words += " (what is on screen differs: save the chart settings to keep it)"
+        note = reports_note(s.rules, s.chart, str(catalogue_row(s.measure)["chart"]))
+        self.out["export_help"].value = export_help_html(self.export_dir, note, words)
 
     # --- output
     def refresh(self) -> ExploreOutcome:
-        """Recompute the chart, caption and summary from the current settings."""
+        """Recompute the verdict, chart, legend, caption and summary from the settings."""
+        from spc.plotting import LiveChart, legend_html
+
         o = compute(self.data, self.settings)
         self.outcome = o
         self.box.outcome = o
         self.box.settings = self.settings
         self.box.data = self.data
-        notes = []
-        if o.error:
-            notes.append(f"<b>This chart cannot be drawn:</b> {html.escape(o.error)}")
-        if o.note:
-            notes.append(f"<b>Note on the chart type:</b> {html.escape(o.note)}")
-        notes.extend(f"<i>{html.escape(m)}</i>" for m in o.warnings)
-        self.note.value = "".join(f"<p>{n}</p>" for n in notes)
+        self.note.value = notes_html(o.note, o.warnings, o.error)
+        s = self.settings
+        hint = reports_note(s.rules, s.chart, str(catalogue_row(s.measure)["chart"]))
+        self.out["rules_hint"].value = (
+            f"<div class='spc-hint'>{html.escape(hint)}</div>" if hint else ""
+        )
+        self._export_help()
         if o.ok:
-            self.image = figure_bytes(draw(o), "png", close=True)
+            # the legend and the icons go beside the chart as HTML: they wrap to any width,
+            # screen readers read them, and the image draws in about half the time; the figure
+            # is kept from one redraw to the next (LiveChart)
+            if self.live is None:
+                self.live = LiveChart(LIVE_FIGSIZE)
+            ax = self.live.draw(o.result, legend=False, icons=False, **plot_options(o))
+            self.legend.value = legend_html(ax)
+            self.image = self.live.png()
             self.chart.value = self.image
-            self.caption.value = f"<p style='max-width:800px'>{html.escape(o.caption)}</p>"
-            table = summary_table(o)
-            self.summary.value = (
-                ""
-                if table is None
-                else table.to_html(index=False, na_rep="", float_format="{:.3g}".format)
-            )
+            self.verdict.value = verdict_html(o.verdict, o.icons)
+            self.caption.value = f"<p style='max-width:720px'>{html.escape(o.details)}</p>"
+            self.summary.value = summary_html(summary_words(o.result))
         else:
             self.image = b""
             self.chart.value = b""
+            self.verdict.value = ""
+            self.legend.value = ""
             self.caption.value = ""
             self.summary.value = ""
         self.box.image = self.image

@@ -1,5 +1,5 @@
 """The explorer's exports: phase starts and change notes as a change log (the ``changes``
-template), and a team's baseline, exclusions and target as a chart settings file
+template), and a team's baseline, phase starts, exclusions and target as a chart settings file
 (``spc.data.chart_settings``). The team reports read both, so what a fellow decides in the
 explorer is what the reports show.
 """
@@ -14,15 +14,12 @@ import numpy as np
 import pandas as pd
 
 from spc._files import csv_text, read_csv_text, write_atomic
+from spc.data.chart_settings import MeasureChoice
 from spc.data.chart_settings import write_chart_settings as _write_chart_settings
-from spc.interactive.state import (
-    CHANGES_COLUMNS,
-    DEFAULT_PHASE_NOTE,
-    ExploreSettings,
-    _catalogue_row,
-)
+from spc.interactive.state import CHANGES_COLUMNS, DEFAULT_PHASE_NOTE, ExploreSettings
+from spc.interactive.words import catalogue_row
 
-__all__ = ["changes_frame", "write_changes", "write_settings"]
+__all__ = ["changes_frame", "stored_choice", "write_changes", "write_settings"]
 
 
 def _split_note(text: str) -> tuple[str, str]:
@@ -83,15 +80,11 @@ def write_changes(settings: ExploreSettings, path: str | os.PathLike[str]) -> Pa
     return write_atomic(path, csv_text(new[list(CHANGES_COLUMNS)]))
 
 
-def write_settings(settings: ExploreSettings, path: str | os.PathLike[str]) -> Path:
-    """Write (or update) this team and measure's baseline, exclusions and target in a chart
-    settings file (:mod:`spc.data.chart_settings`), atomically.
-
-    Other teams' and measures' entries already in the file are kept. A target equal to the
-    catalogue's is not stored, so a later change to the catalogue still applies; settings with
-    nothing of their own remove the entry.
-    """
-    catalogue_target = _catalogue_row(settings.measure)["target"]
+def stored_choice(settings: ExploreSettings) -> MeasureChoice:
+    """What :func:`write_settings` keeps for this team and measure: the baseline, phases,
+    exclusions and target, except a target equal to the catalogue's (so a later change to the
+    catalogue still applies)."""
+    catalogue_target = catalogue_row(settings.measure)["target"]
     own_target = settings.target
     if (
         own_target is not None
@@ -99,5 +92,15 @@ def write_settings(settings: ExploreSettings, path: str | os.PathLike[str]) -> P
         and np.isclose(own_target, float(catalogue_target))
     ):
         own_target = None
-    choice = replace(settings.choice(), target=own_target)
-    return _write_chart_settings(path, settings.team, settings.measure, choice)
+    return replace(settings.choice(), target=own_target)
+
+
+def write_settings(settings: ExploreSettings, path: str | os.PathLike[str]) -> Path:
+    """Write (or update) this team and measure's baseline, phase starts, exclusions and target
+    in a chart settings file (:mod:`spc.data.chart_settings`), atomically.
+
+    Other teams' and measures' entries already in the file are kept. A target equal to the
+    catalogue's is not stored (:func:`stored_choice`); settings with nothing of their own
+    remove the entry.
+    """
+    return _write_chart_settings(path, settings.team, settings.measure, stored_choice(settings))

@@ -24,16 +24,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spc.chart_types import CHART_TYPES, chart_type
+from spc.chart_types import CHART_TYPES
 from spc.data.catalogue import measures
 from spc.data.chart_settings import ChartSettings, MeasureChoice, as_chart_settings
-from spc.data.examples import load_example
+from spc.data.examples import example_files, load_example
 from spc.data.tidy import load
+from spc.engine.mdc import latest_assurance, variation_icon
 from spc.engine.measure_chart import chart_measure
 from spc.engine.rules import RULE_TEXT
 from spc.errors import SPCError
+from spc.interactive.words import catalogue_row, chart_note, plain_warnings
 from spc.text.describe import describe
 from spc.text.labels import chart_name, fmt_num, fmt_x, period_of
+from spc.text.verdicts import verdict_sentence
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -56,6 +59,7 @@ __all__ = [
     "load_data",
     "measures_of",
     "periods_of",
+    "plot_options",
     "qic_overrides",
     "teams_of",
     "what_if",
@@ -97,6 +101,9 @@ class ExploreSettings:
     notes: dict[pd.Timestamp, str] = field(default_factory=dict)
     #: change-log notes marked ``new_phase = yes`` (kept so the change-log export says so)
     marked: list[pd.Timestamp] = field(default_factory=list)
+    #: False: the change log's changes are not judged (one set of limits over every point,
+    #: unless a baseline or phases are set), as charts were drawn before a change was made
+    judge_changes: bool = True
 
     def choice(self) -> MeasureChoice:
         """The baseline, phases, exclusions and target as a chart settings entry (what the
@@ -107,13 +114,6 @@ class ExploreSettings:
             target=self.target,
             phases=tuple(sorted(pd.Timestamp(x) for x in self.phase_starts)),
         )
-
-
-def _catalogue_row(measure: str, extra: Any = None) -> pd.Series:
-    cat = measures(extra)
-    if measure not in cat.index:
-        raise SPCError(f"{measure!r} is not in the measures catalogue")
-    return cat.loc[measure]
 
 
 def _series_rows(data: pd.DataFrame, team: str, measure: str) -> pd.DataFrame:
@@ -174,7 +174,7 @@ def default_settings(
             f"team {team!r} has no charted values for measure {measure!r}; "
             f"measures: {', '.join(available)}"
         )
-    m = _catalogue_row(measure)
+    m = catalogue_row(measure)
     rows = _series_rows(data, team, measure)
     marked: list[pd.Timestamp] = []
     if "phase_start" in rows:
@@ -204,80 +204,6 @@ def default_settings(
 
 
 # ---------------------------------------------------------------------------- chart choice
-def chart_note(measure: str | Mapping[str, Any], chart: str) -> str | None:
-    """A plain-English note when ``chart`` is a questionable choice for the measure, else None.
-
-    ``measure`` is a catalogue id or row (``spc.measures().loc[id]``).
-
-    >>> chart_note("falls_per_1000_obd", "p")[:31]
-    'A P chart is for proportions (a'
-    >>> chart_note("falls_per_1000_obd", "u") is None
-    True
-    """
-    m = _catalogue_row(measure) if isinstance(measure, str) else measure
-    default = str(m["chart"])
-    title = str(m["title"])
-    events = str(m.get("source")) == "events"
-    kind = CHART_TYPES.get(chart)
-    default_kind = chart_type(default).kind
-    if chart == default or kind is None or not kind.has_limits:  # a run chart always works
-        return None
-    if events:
-        if kind.needs_n or kind.kind == "count":
-            return (
-                f"A {chart.upper()} chart needs counts and denominators, but {title.lower()} "
-                "are days between events with no denominator, so it cannot be drawn. Use the "
-                "T chart (or a run chart)."
-            )
-        if chart in ("i", "ip") or kind.one_point_per_event:
-            return (
-                f"The T chart transforms the days so their skew does not distort the limits; "
-                f"an {chart.upper()} chart of raw days between events has limits that are "
-                "too narrow at the bottom and too wide at the top."
-            )
-    if kind.kind == "proportion" and default_kind == "rate":
-        return (
-            f"A P chart is for proportions (a part of a whole, such as patients assessed "
-            f"out of patients admitted), but {title.lower()} is a rate: events per unit of "
-            "exposure, not a part of it. Use a U chart, which is built for rates."
-        )
-    if kind.kind == "rate" and default_kind == "proportion":
-        return (
-            f"A U chart is for rates, but {title.lower()} is a proportion (each counted "
-            "patient or fall is one of the denominator). Use a P chart: its limits use the "
-            "binomial spread, which a U chart overstates."
-        )
-    if kind.kind == "count" and chart_type(default).needs_n:
-        return (
-            "A C chart plots raw counts and assumes the same exposure every month. Bed days "
-            "and admissions vary, so the counts are not comparable; the rate chart (U or P) "
-            "allows for that."
-        )
-    if kind.one_point_per_event:
-        return (
-            f"T and G charts are for time or cases between rare events (one point per "
-            f"event); {title.lower()} is a monthly value, so use the {default.upper()} chart."
-        )
-    if chart in ("xbar", "s"):
-        return (
-            "X-bar and S charts need several measurements in each subgroup; here each month "
-            "has one value, so the S chart is empty and the X-bar limits are not meaningful."
-        )
-    if kind.kind == "moving_range":
-        return "A moving range chart shows month-to-month change; read it next to the I chart."
-    if chart in ("i", "ip") and chart_type(default).needs_n:
-        return (
-            f"An I chart works for most data but ignores the denominators; the "
-            f"{default.upper()} chart uses them and is usually the better choice."
-        )
-    if chart in ("pp", "up"):
-        return (
-            "Laney's P' and U' charts are for very large denominators, where ordinary limits "
-            "are too narrow; with ward-sized numbers the ordinary chart is usually right."
-        )
-    return None
-
-
 def qic_overrides(settings: ExploreSettings, measure: str | Mapping[str, Any]) -> dict[str, Any]:
     """Keyword arguments for :func:`spc.chart_measure` that apply ``settings``.
 
@@ -292,13 +218,14 @@ def qic_overrides(settings: ExploreSettings, measure: str | Mapping[str, Any]) -
     >>> kw["n"], kw["multiply"], kw["settings"].choice("W1", "falls_per_1000_obd").baseline
     (None, 1, 12)
     """
-    m = _catalogue_row(measure) if isinstance(measure, str) else measure
+    m = catalogue_row(measure) if isinstance(measure, str) else measure
     kwargs: dict[str, Any] = {
         "chart": settings.chart,
         "rules": settings.rules,
         "improvement": settings.improvement,
         "target": settings.target,
         "settings": ChartSettings({settings.team: {settings.measure: settings.choice()}}),
+        "phases": settings.judge_changes,
     }
     counts = CHART_TYPES.get(settings.chart)
     if (
@@ -315,7 +242,12 @@ def qic_overrides(settings: ExploreSettings, measure: str | Mapping[str, Any]) -
 # ---------------------------------------------------------------------------- computing
 @dataclass
 class ExploreOutcome:
-    """The chart for the current settings: result, texts, and anything to tell the user."""
+    """The chart for the current settings: result, texts, and anything to tell the user.
+
+    ``verdict`` is the verdict sentence the reports lead with (``spc.text.verdicts``), the first
+    sentence of ``caption``; ``details`` the rest of the caption; ``icons`` the Making Data
+    Count icon keys (variation, then assurance) of the verdict; ``warnings`` are in plain words.
+    """
 
     settings: ExploreSettings
     result: QICResult | None
@@ -324,6 +256,9 @@ class ExploreOutcome:
     note: str | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    verdict: str = ""
+    details: str = ""
+    icons: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -331,30 +266,58 @@ class ExploreOutcome:
         return self.result is not None
 
 
+def _verdict_of(res: QICResult) -> tuple[str, list[str]]:
+    """The verdict sentence and the icon keys of a one-team result."""
+    improvement = res.options.get("improvement")
+    if res.verdicts is not None and len(res.verdicts):
+        v = res.verdicts.iloc[0]
+        sentence = verdict_sentence(v, res.options, period_of(res.data["x"]))
+        variation = str(v["variation_type"])
+    else:
+        sentence, variation = "", str(res.summary()["variation_type"].iloc[-1])
+    keys = [variation_icon(variation, improvement) if improvement != "neutral" else None]
+    if improvement in ("increase", "decrease"):
+        keys.append(latest_assurance(res.data, improvement))
+    return sentence, [k for k in keys if k]
+
+
 def compute(data: pd.DataFrame, settings: ExploreSettings) -> ExploreOutcome:
     """Compute the chart for ``settings``; never raises for bad choices, it explains them.
 
-    Warnings from the engine (trial limits, an ignored baseline) are collected as text; an
-    impossible combination gives ``error`` and ``result=None``.
+    Warnings from the engine (trial limits, a phase start not used) are collected in plain
+    words; an impossible combination gives ``error`` and ``result=None``.
     """
 
-    m = _catalogue_row(settings.measure)
+    m = catalogue_row(settings.measure)
     note = chart_note(m, settings.chart)
     kwargs = qic_overrides(settings, m)
-    caught: list[str] = []
     try:
         with warnings.catch_warnings(record=True) as got:
             warnings.simplefilter("always")
             res = chart_measure(data, settings.measure, team=settings.team, **kwargs)
-        caught = list(dict.fromkeys(str(w.message) for w in got))
     except SPCError as exc:
         return ExploreOutcome(settings, None, note=note, error=str(exc))
+    caught = plain_warnings(w.message for w in got if isinstance(w.message, Warning))
     if kwargs.get("n", "x") is None:  # a count chart of a rate measure shows counts
         res.options.update(label=str(m["title"]).split(" per ")[0], units="count per month")
     title = f"{res.options['label']}: {chart_name(res.options)} - {settings.team}"
     caption = describe(res)
     caption = caption if isinstance(caption, str) else " ".join(caption.values())
-    return ExploreOutcome(settings, res, title=title, caption=caption, note=note, warnings=caught)
+    verdict, icons = _verdict_of(res)
+    details = (
+        caption[len(verdict) :].strip() if verdict and caption.startswith(verdict) else caption
+    )
+    return ExploreOutcome(
+        settings,
+        res,
+        title=title,
+        caption=caption,
+        note=note,
+        warnings=caught,
+        verdict=verdict,
+        details=details,
+        icons=icons,
+    )
 
 
 def annotations_of(settings: ExploreSettings) -> list[tuple[pd.Timestamp, str]]:
@@ -362,35 +325,57 @@ def annotations_of(settings: ExploreSettings) -> list[tuple[pd.Timestamp, str]]:
     return sorted(settings.notes.items(), key=lambda kv: kv[0])
 
 
-def draw(outcome: ExploreOutcome, ax: Any = None) -> Figure:
-    """Draw the outcome's chart (title, axis labels with units, change-log markers).
+#: Size of the explorer's live chart, inches at 100 dpi: drawn at about the width it is shown
+#: at on a laptop with JupyterLab's file browser open, so its text is not scaled down.
+LIVE_FIGSIZE = (7.2, 4.0)
+
+
+def plot_options(outcome: ExploreOutcome) -> dict[str, Any]:
+    """Keyword arguments for :func:`spc.plotting.plot` that draw the outcome's chart: its title
+    and the change-log notes on the chart's dates."""
+    if outcome.result is None:
+        raise SPCError(outcome.error or "no chart to draw")
+    xs = set(outcome.result.data["x"])
+    ann = [(x, t) for x, t in annotations_of(outcome.settings) if x in xs]
+    return {"title": outcome.title, "annotations": ann or None}
+
+
+def draw(
+    outcome: ExploreOutcome,
+    ax: Any = None,
+    *,
+    legend: bool = True,
+    icons: bool = True,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Draw the outcome's chart (title, axis labels with units, change-log markers); with
+    ``legend=False`` and ``icons=False`` the legend and the Making Data Count icons are left for
+    the page to show (``spc.plotting.legend_html``, the verdict's icons), as the explorer does.
 
     Returns the matplotlib Figure (a pyplot figure, so close it when done).
     """
     from spc.plotting import plot
 
-    if outcome.result is None:
-        raise SPCError(outcome.error or "no chart to draw")
-    xs = set(outcome.result.data["x"])
-    # short labels: the legend sits under the chart and long change texts would be cut off
-    ann = [
-        (x, t if len(t) <= 34 else t[:33].rstrip() + "…")
-        for x, t in annotations_of(outcome.settings)
-        if x in xs
-    ]
-    ax = plot(outcome.result, ax=ax, title=outcome.title, annotations=ann or None)
+    extra = {"figsize": figsize} if figsize else {}
+    options = plot_options(outcome)
+    ax = plot(outcome.result, ax=ax, legend=legend, icons=icons, **options, **extra)
     return ax.figure
 
 
 def figure_bytes(
-    fig: Figure, fmt: str = "png", caption: str | None = None, close: bool = False
+    fig: Figure,
+    fmt: str = "png",
+    caption: str | None = None,
+    close: bool = False,
+    fast: bool = False,
 ) -> bytes:
     """The figure as PNG or SVG bytes (deterministic; caption embedded as the description);
-    ``close=True`` closes the figure afterwards."""
+    ``close=True`` closes the figure afterwards; ``fast=True`` compresses a PNG less (a few
+    more kilobytes, a fifth of the time: for the explorer's live chart)."""
     from spc.plotting import save
 
     buf = io.BytesIO()
-    save(fig, buf, format=fmt, description=caption, close=close)
+    save(fig, buf, format=fmt, description=caption, close=close, fast=fast)
     return buf.getvalue()
 
 
@@ -442,6 +427,57 @@ def _next_row(rows: pd.DataFrame, m: Mapping[str, Any], value: float) -> dict[st
     }
 
 
+def _limits_words(row: pd.Series) -> str:
+    """'0 to 11.2' from a result row's limits ('' without limits)."""
+    lo, hi = row.get("lcl"), row.get("ucl")
+    if pd.isna(lo) and pd.isna(hi):
+        return ""
+    return f"{fmt_num(lo) if pd.notna(lo) else 'none'} to {fmt_num(hi) if pd.notna(hi) else 'none'}"
+
+
+def _why_limits_differ(
+    before: QICResult,
+    new_row: pd.Series,
+    m: Mapping[str, Any],
+    new: Mapping[str, Any],
+    period: str | None,
+) -> str:
+    """A sentence on why the hypothetical point's limits are not the latest point's (those in
+    the caption), or '' when they are the same."""
+    latest = before.data.iloc[-1]
+    if _limits_words(latest) == _limits_words(new_row):
+        return ""
+    reasons = []
+    denominator = m.get("denominator")
+    needs_n = CHART_TYPES.get(str(before.options.get("chart")))
+    latest_n = float(latest.get("n", np.nan))
+    den = float(new["denominator"])
+    if (
+        denominator
+        and needs_n is not None
+        and needs_n.needs_n
+        and np.isfinite(den)
+        and not abs(den - latest_n) <= 0.02 * abs(latest_n)  # NaN: say it
+    ):
+        words = str(denominator).replace("_", " ")
+        reasons.append(
+            f"the limits of a {needs_n.title} depend on each month's {words}: the next month is "
+            f"given {fmt_num(den)} (the median of the last 12 months), the latest had "
+            f"{fmt_num(latest_n)}"
+        )
+    if fmt_num(latest.get("cl")) != fmt_num(new_row.get("cl")):
+        reasons.append(
+            "the new value joins the points the centre line and limits are worked out from "
+            f"(centre {fmt_num(latest.get('cl'))} becomes {fmt_num(new_row.get('cl'))})"
+        )
+    if not reasons:
+        reasons.append("each point has limits of its own")
+    return (
+        f" The caption's limits ({_limits_words(latest)}) are those of the latest point, "
+        f"{fmt_x(latest['x'], period)}; they differ because " + "; and ".join(reasons) + "."
+    )
+
+
 def what_if(data: pd.DataFrame, settings: ExploreSettings, value: float) -> WhatIf:
     """Would a next value of ``value`` (in the chart's unit) be a signal, with these settings?
 
@@ -455,7 +491,7 @@ def what_if(data: pd.DataFrame, settings: ExploreSettings, value: float) -> What
     value = float(value)
     if not np.isfinite(value) or value < 0:
         raise SPCError(f"the what-if value must be a number of 0 or more (got {value!r})")
-    m = _catalogue_row(settings.measure)
+    m = catalogue_row(settings.measure)
     rows = _series_rows(data, settings.team, settings.measure)
     if rows.empty:
         raise SPCError(f"team {settings.team!r} has no {settings.measure} data")
@@ -477,16 +513,19 @@ def what_if(data: pd.DataFrame, settings: ExploreSettings, value: float) -> What
         old = before.result.data["signal"].to_numpy(bool)
         elsewhere = int(d["signal"].to_numpy(bool)[: len(old)].sum() - old.sum())
     shown = fmt_num(value)
+    limits = _limits_words(last)
     if signal:
         side = {"special_cause_improvement": "improvement", "special_cause_concern": "concern"}
         label = side.get(kind, "special cause")
         reasons = "; ".join(dict.fromkeys(RULE_TEXT.get(r, r) for r in fired))
         msg = f"Yes: {shown} in {when} would be a signal ({label}): {reasons}."
+        if limits:
+            msg += f" Its limits would be {limits}."
     else:
-        lim = ""
-        if pd.notna(last.get("lcl")) and pd.notna(last.get("ucl")):
-            lim = f", inside the limits {fmt_num(last['lcl'])} to {fmt_num(last['ucl'])}"
-        msg = f"No: {shown} in {when} would be common cause variation{lim}."
+        inside = f", inside its limits {limits}" if limits else ""
+        msg = f"No: {shown} in {when} would be common cause variation{inside}."
+    if before.result is not None and limits:
+        msg += _why_limits_differ(before.result, last, m, new, period)
     if elsewhere > 0:
         msg += (
             f" It would also make {elsewhere} earlier point(s) part of a signal "
@@ -505,14 +544,21 @@ def what_if(data: pd.DataFrame, settings: ExploreSettings, value: float) -> What
 
 
 # ---------------------------------------------------------------------------- data
-def load_data(data: pd.DataFrame | str | os.PathLike[str] | Sequence[Any] | None) -> pd.DataFrame:
+def load_data(
+    data: pd.DataFrame | str | os.PathLike[str] | Sequence[Any] | None,
+    change_log: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
     """The tidy frame to explore: ``data`` itself, loaded from path(s) (a comma-separated
-    string, a folder or a list), or the example collaborative for None."""
-    if data is None:
-        return load_example()
+    string, a folder or a list), or the example collaborative for None; ``change_log`` (a
+    change log CSV, such as the explorer's own export) is loaded with the files, as the reports
+    load ``--change-log`` (not applied to a frame passed in)."""
     if isinstance(data, pd.DataFrame):
         return data
-    return load(_paths(data), warn=False)
+    paths = example_files() if data is None else _paths(data)
+    if change_log is None:
+        return load_example() if data is None else load(paths, warn=False)
+    log = Path(change_log)
+    return load([*paths, *([] if log in paths else [log])], warn=False)
 
 
 def _paths(spec: str | os.PathLike[str] | Sequence[Any]) -> list[Path]:

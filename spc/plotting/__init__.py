@@ -19,7 +19,26 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["close", "draw_icon", "funnel", "inline_svg", "plot", "plot_facets", "save"]
+__all__ = [
+    "LiveChart",
+    "close",
+    "draw_icon",
+    "funnel",
+    "inline_svg",
+    "legend_html",
+    "plot",
+    "plot_facets",
+    "save",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # ``LiveChart`` imports matplotlib, so it is loaded only when asked for
+    if name == "LiveChart":
+        from spc.plotting._live import LiveChart
+
+        return LiveChart
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def plot(res: Any, ax: Axes | None = None, **options: Any) -> Axes:
@@ -43,6 +62,14 @@ def funnel(df: Any, y: str, n: str, label: str, ax: Axes | None = None, **option
     return _funnel(df, y, n, label, ax=ax, **options)
 
 
+def legend_html(ax: Axes) -> str:
+    """The legend of a chart drawn by :func:`plot` as an HTML list with a small SVG per entry
+    (see ``spc.plotting._legend``), for pages that place the legend themselves."""
+    from spc.plotting._legend import legend_html as _legend_html
+
+    return _legend_html(ax)
+
+
 def draw_icon(ax: Axes, key: str) -> Axes:
     """Draw a Making Data Count icon (``"common_cause"``, ``"pass"`` ...) into ``ax``."""
     from spc.plotting._icons import draw_icon as _draw
@@ -58,6 +85,7 @@ def save(
     title: str | None = None,
     description: str | None = None,
     close: bool = False,
+    fast: bool = False,
 ) -> None:
     """Save a chart as PNG or SVG with deterministic bytes and embedded title/description.
 
@@ -65,7 +93,8 @@ def save(
     date stamp omitted, so the same input gives byte-identical SVG. ``title`` and
     ``description`` (e.g. the :func:`spc.describe` caption) go into the file's metadata for
     screen readers and search; by default the axes title is used. ``close=True`` closes the
-    figure afterwards (recommended in batch loops).
+    figure afterwards (recommended in batch loops); ``fast=True`` compresses a PNG less (for
+    images redrawn as a control moves).
 
     >>> spc.save(ax, "falls.svg", description=spc.describe(res))   # doctest: +SKIP
     """
@@ -98,8 +127,9 @@ def save(
             metadata["Description"] = description
     elif fmt == "pdf":
         metadata = {"CreationDate": None, "ModDate": None}
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}} if fast and fmt == "png" else {}
     with mpl.rc_context({"svg.hashsalt": STYLE_RC["svg.hashsalt"]}):
-        fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata or None)
+        fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata or None, **extra)
     if close:
         plt.close(fig)
 

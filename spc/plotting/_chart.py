@@ -25,6 +25,17 @@ from spc.engine.rules import rule_columns
 from spc.errors import SPCError
 from spc.plotting._axes import annotate, set_date_ticks, step_xy, x_numeric, y_axis
 from spc.plotting._icons import add_icons
+from spc.plotting._layout import (
+    AXIS_BOTTOM_IN,
+    HANDLE_LENGTH,
+    LEFT_IN,
+    RIGHT_IN,
+    TITLE_LINE_IN,
+    TOP_IN,
+    centre_label,
+    fit_title,
+    legend_columns,
+)
 from spc.plotting._style import COLOURS, FIGSIZE, MARKERS, STYLE_RC
 from spc.text.labels import (
     chart_name,
@@ -133,6 +144,7 @@ def plot(
     legend: bool = True,
     caption: bool = False,
     figsize: tuple[float, float] = FIGSIZE,
+    own_layout: bool | None = None,
     **line_kw: Any,
 ) -> Axes:
     """Draw one SPC chart of a ``QICResult`` and return its Axes.
@@ -155,6 +167,9 @@ def plot(
         when ``improvement`` is set, as in MDC).
     legend : add the legend (below the chart on an own figure, at the right otherwise).
     caption : write the :func:`spc.describe` caption under the chart.
+    own_layout : lay the figure out as a chart of its own (legend under the chart, fixed
+        margins, icons above the corner); by default only when ``ax`` is None. ``LiveChart``
+        redraws into one Axes this way.
     **line_kw : passed to the data line (e.g. ``linewidth``).
 
     Example
@@ -168,7 +183,7 @@ def plot(
         options["units"] = units
     variation = variation_types(res).get(key)
     with mpl.rc_context(STYLE_RC):
-        own = ax is None
+        own = ax is None if own_layout is None else own_layout
         if ax is None:
             _fig, ax = _own_figure(figsize)
         # On an own figure the icons are placed after the layout is fixed (they are sized in
@@ -183,21 +198,30 @@ def plot(
             annotations=annotations,
             icons=icons and not own,
             compact=False,
+            place_labels=not own,
             variation=variation,
             **line_kw,
         )
         # y given: matplotlib would otherwise lift the title above the icon insets, off the
         # figure; the icons sit at the right and the title at the left, so they never meet.
-        ax.set_title(title if title is not None else default_title(options, key), y=1.0, pad=8)
+        title_text = title if title is not None else default_title(options, key)
+        title_lines = 1
+        if own:
+            # wrapped, not hidden: the icons take the top right corner
+            title_text = fit_title(ax, title_text, _icon_count(rows, options, icons, variation))
+            title_lines = title_text.count("\n") + 1
+        ax.set_title(title_text, y=1.0, pad=8)
         ax.set_ylabel(ylab if ylab is not None else y_axis_label(options))
         ax.set_xlabel(xlab if xlab is not None else _x_label(rows, options))
         caption_text = _caption_text(ax, res, key) if caption else ""
+        # kept for ``legend_html`` (a legend drawn outside the image, as the explorer does)
+        ax._spc_legend = [(short_label(label), h) for label, h in handles.items()]
         legend_rows = 0
         if legend and handles:
             labels = [short_label(label) for label in handles]
             hs = list(handles.values())
             if own:
-                ncol = 2 if max(map(len, labels)) > 38 else min(4, len(labels))
+                ncol = legend_columns(ax.figure, labels)
                 legend_rows = math.ceil(len(labels) / ncol)
                 caption_in = _CAPTION_LINE_IN * caption_text.count("\n") + (
                     _CAPTION_LINE_IN + 0.05 if caption_text else 0.0
@@ -207,13 +231,16 @@ def plot(
                     labels,
                     loc="lower center",
                     ncol=ncol,
-                    handlelength=1.8,
+                    handlelength=HANDLE_LENGTH,
                     bbox_to_anchor=(0.5, caption_in / ax.figure.get_figheight()),
                 )
             else:
                 ax.legend(hs, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         if own:
-            _fixed_layout(ax, legend_rows, caption_text)
+            _fixed_layout(ax, legend_rows, caption_text, title_lines)
+            for args in getattr(ax, "_spc_centre_labels", []):
+                centre_label(ax, *args)
+            ax._spc_centre_labels = []
             if icons:
                 _icons(ax, rows, options, key, False, variation)
         if caption_text:
@@ -223,10 +250,8 @@ def plot(
     return ax
 
 
-# Fixed margins in inches for a single chart on its own figure. A layout engine would measure
-# every text twice per save (3-5x the drawing time of the chart itself); these margins fit
-# the house style: tick labels of up to 6 characters, a one-line title and the MDC icons.
-_LEFT_IN, _RIGHT_IN, _TOP_IN, _AXIS_BOTTOM_IN = 0.85, 0.25, 0.62, 0.62
+# Heights in inches of a legend row and a caption line under a chart on its own figure (the
+# margins are in ``_layout``).
 LEGEND_ROW_IN, _CAPTION_LINE_IN = 0.19, 0.125
 _LABEL_MAX = 58
 
@@ -236,17 +261,26 @@ def short_label(label: str) -> str:
     return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1].rstrip() + "\u2026"
 
 
-def _fixed_layout(ax: Axes, legend_rows: int, caption_text: str) -> None:
+def _icon_count(rows: pd.DataFrame, options: Mapping[str, Any], icons: bool, variation: Any) -> int:
+    improvement = options.get("improvement")
+    if not icons or improvement not in ("increase", "decrease") or "point_type" not in rows:
+        return 0
+    var = variation_icon(variation or rows["point_type"].iloc[-1], improvement)
+    return int(var is not None) + int(latest_assurance(rows, improvement) is not None)
+
+
+def _fixed_layout(ax: Axes, legend_rows: int, caption_text: str, title_lines: int = 1) -> None:
     fig = ax.figure
     width, height = fig.get_size_inches()
-    bottom = _AXIS_BOTTOM_IN + legend_rows * LEGEND_ROW_IN + (0.08 if legend_rows else 0.0)
+    bottom = AXIS_BOTTOM_IN + legend_rows * LEGEND_ROW_IN + (0.08 if legend_rows else 0.0)
     if caption_text:
         bottom += _CAPTION_LINE_IN * (caption_text.count("\n") + 1) + 0.08
     bottom = min(bottom, 0.6 * height)  # a very long legend must not squash the chart away
+    top = TOP_IN + TITLE_LINE_IN * (title_lines - 1)
     fig.subplots_adjust(
-        left=_LEFT_IN / width,
-        right=1 - _RIGHT_IN / width,
-        top=1 - _TOP_IN / height,
+        left=LEFT_IN / width,
+        right=1 - RIGHT_IN / width,
+        top=1 - top / height,
         bottom=bottom / height,
     )
 
@@ -296,12 +330,14 @@ def draw_chart(
     icons: bool = True,
     compact: bool = False,
     variation: str | None = None,
+    place_labels: bool = True,
     **line_kw: Any,
 ) -> dict[str, Any]:
     """Draw the rows of one facet into ``ax``; return ``{legend label: handle}`` of what was
     drawn. Reads only the result-frame columns; used by :func:`plot` and :func:`plot_facets`.
     ``variation`` is the facet's verdict (``variation_type``) for its icon; by default the
-    latest point's type."""
+    latest point's type. ``place_labels=False`` leaves the centre values for the caller to place
+    once the figure is laid out (``ax._spc_centre_labels``, as :func:`plot` does)."""
     rows = rows.reset_index(drop=True)
     xs, kind = x_numeric(rows)
     y = rows["y"].to_numpy(float)
@@ -330,6 +366,7 @@ def draw_chart(
 
     data_kw = dict(color=COLOURS["data"], linewidth=0.9 * lw, zorder=2)
     data_kw.update(line_kw)
+    centre_label_at: list[tuple[float, float, np.ndarray]] = []
     for p in pd.unique(parts):
         sel = parts == p
         pxs = xs[sel]
@@ -373,18 +410,7 @@ def draw_chart(
             cl_vals = rows.loc[sel, "cl"].dropna()
             if len(cl_vals):
                 right = pxs[-1] + (0.4 * (pxs[-1] - pxs[-2]) if len(pxs) > 1 else 0.4 * spacing)
-                ax.annotate(
-                    fmt_num(cl_vals.iloc[-1]),
-                    xy=(right, cl_vals.iloc[-1]),
-                    xytext=(0, 2),
-                    textcoords="offset points",
-                    ha="right",
-                    va="bottom",
-                    fontsize=6.5 if compact else 7.5,
-                    color=COLOURS["cl"],
-                    gid="cl_label",
-                    zorder=4,
-                )
+                centre_label_at.append((right, float(cl_vals.iloc[-1]), sel))
 
     cats = point_categories(rows, options)
     for (cat, col), idx in cats.groupby(["category", "colour"], sort=True).groups.items():
@@ -429,6 +455,12 @@ def draw_chart(
         handles = {(note if k == limits else k): h for k, h in handles.items()}
     if annotations is not None:
         handles.update(annotate(ax, rows, options, annotations, kind, compact))
+    pending = [(right, value, xs[sel], y[sel], compact) for right, value, sel in centre_label_at]
+    if place_labels:  # the y range is final now
+        for args in pending:
+            centre_label(ax, *args)
+    else:  # once the figure is laid out (``plot``), so the labels' sizes are known
+        ax._spc_centre_labels = pending
     if icons:
         _icons(ax, rows, options, facet, compact, variation)
     return handles

@@ -42,7 +42,8 @@ def notebook_paths(root: Path | None = None) -> list[Path]:
 
 
 def collapse_answers(nb: Any) -> Any:
-    """Wrap every ``answer``-tagged markdown cell in a closed ``<details>`` block (in place).
+    """Wrap every ``answer``-tagged markdown cell in a closed ``<details>`` block (in place);
+    cells already written as ``<details>`` (the teaching notebooks') are left as they are.
 
     Code cells tagged ``answer`` get the ``jupyter.source_hidden`` flag honoured by nbconvert's
     lab template as collapsed input.
@@ -50,7 +51,7 @@ def collapse_answers(nb: Any) -> Any:
     for cell in nb.cells:
         if ANSWER_TAG not in cell.get("metadata", {}).get("tags", []):
             continue
-        if cell.cell_type == "markdown":
+        if cell.cell_type == "markdown" and not cell.source.lstrip().startswith("<details"):
             # blank lines around the body let markdown inside <details> still render
             cell.source = (
                 f"<details><summary>Show the answer</summary>\n\n{cell.source}\n\n</details>"

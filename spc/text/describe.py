@@ -185,6 +185,7 @@ def describe_frame(
     basis = str((verdict or {}).get("basis") or "")
     if verdict is not None:
         # the caveat follows the verdict: a signal earlier in the phase that has ended is history
+        past = since if basis == "none" and since else None
         directional = basis not in ("none", "phase", "too_few_events", "")
         vsince = verdict.get("since")
         since = (
@@ -192,6 +193,8 @@ def describe_frame(
             if directional and isinstance(vsince, pd.Timestamp)
             else (since if directional else None)
         )
+        if past:
+            basis, since = "past", past
     sentences.append(_caveat(kind, pword, since, basis))
     if basis != "too_few_events":
         sentences.append(_rare_events(rows, kind, pword))
@@ -272,7 +275,14 @@ def _signals(
         sig = cur.loc[cur["signal"].fillna(False).astype(bool), "x"] if "signal" in cur else None
         if sig is not None and len(sig):
             since = fmt_x(sig.iloc[0], period)
-        out.append("Signals of special cause in the current phase: " + "; ".join(descr) + ".")
+        latest = "signal" in cur and bool(cur["signal"].fillna(False).iloc[-1])
+        if latest:
+            out.append("Signals of special cause in the current phase: " + "; ".join(descr) + ".")
+        else:  # history: the latest point itself does not signal (the verdict says so first)
+            out.append(
+                "Earlier in the current phase: " + "; ".join(descr) + "; the latest point "
+                "does not signal."
+            )
     phase_fired = [c for c in phase_cols if cur[c].fillna(False).astype(bool).any()]
     if not fired:
         out.append(
