@@ -185,7 +185,10 @@ def test_a_signal_that_has_ended_is_history_not_common_cause(example_data):
     """BRK-ASH's falls had a long run in 2022 that ended: the caption says the latest point does
     not signal and its caveat speaks of the past signal, not of common cause variation."""
     text = chart_measure(example_data, "falls_per_1000_obd", team="BRK-ASH").describe()
-    assert text.startswith("No signal")
+    assert text.startswith(
+        "No signal now: the latest month shows common cause variation; the signal from Mar 2022 "
+        "has ended."
+    )
     assert "the latest point does not signal" in text
     assert "the signal from Mar 2022 shows the process was different then" in text
     assert "this is common cause variation" not in text

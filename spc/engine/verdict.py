@@ -85,6 +85,7 @@ VERDICT_COLUMNS = [
     "z",
     "current_run",
     "run_needed",
+    "earlier_signal_x",
 ]
 
 
@@ -335,7 +336,12 @@ def _one(
         info.update(variation_type="unstable", basis="phase", since=c.x[stretch[0]])
     else:
         info.update(variation_type="common_cause", basis="none")
-    for name in ("latest_x", "since", "baseline_first_x", "baseline_last_x"):
+        # a point signal earlier in the phase that has ended: the verdict must not call the
+        # whole phase common cause
+        earlier = phase[c.signal[phase]]
+        if earlier.size:
+            info["earlier_signal_x"] = c.x[earlier[0]]
+    for name in ("latest_x", "since", "baseline_first_x", "baseline_last_x", "earlier_signal_x"):
         if isinstance(info[name], np.datetime64):
             info[name] = pd.Timestamp(info[name])
     return info

@@ -158,7 +158,13 @@ def verdict_sentence(
         )
     else:
         n = int(v.get("points") or 0)
-        text = f"No signal: common cause variation over {n} {unit}s."
+        earlier = _when(v.get("earlier_signal_x"), period)
+        text = (
+            f"No signal now: the latest {unit} shows common cause variation; the signal from "
+            f"{earlier} has ended."
+            if earlier
+            else f"No signal: common cause variation over {n} {unit}s."
+        )
     if state == "short_baseline" and basis not in ("change",):
         text += (
             f" {change[:1].upper() + change[1:]} is not judged against a baseline: it came "
