@@ -131,6 +131,40 @@ def test_team_report_sections(elm) -> None:
     assert "Making Data Count" in report.methods
 
 
+def test_report_charts_from_the_reused_figure_match_new_figures() -> None:
+    """Charts of a team report are drawn into one kept figure for speed: each chart's SVG must
+    be byte for byte what a new figure gives, whatever chart came before it (every measure of
+    two teams, so every chart type in the catalogue follows another)."""
+    from spc.plotting import inline_svg, plot
+    from spc.report.display import annotations_for, section_blocks
+
+    for team in ("DNM-OAK", "CRH-ASH"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = build_team_report(load_team(None, team), team)
+        assert len(report.sections) >= 15
+        for section in report.sections:
+            alt = f"{section.title}. {section.caption}"
+            fresh = inline_svg(plot(section.result, annotations=annotations_for(section)), alt)
+            assert section_blocks(section)[1] == fresh, (team, section.measure)
+
+
+def test_interactive_team_report_opens_the_explorer_on_each_measure(elm, monkeypatch) -> None:
+    """``show_team_report(interactive=True)`` (the notebook's ``interactive`` parameter) shows
+    each chart with an explorer opened on that team, measure, rule set and chart settings."""
+    from spc.report import display
+
+    shown: list = []
+    monkeypatch.setattr(display, "_display", shown.append)
+    report = build_team_report(elm, "AVN-ELM", MEASURES, rules="mdc")
+    display.show_team_report(report, interactive=True)
+    boxes = [o for o in shown if hasattr(o, "outcome")]
+    assert len(boxes) == len(MEASURES)
+    assert [b.controls["measure"].value for b in boxes] == MEASURES
+    assert {b.controls["team"].value for b in boxes} == {"AVN-ELM"}
+    assert {b.settings.rules for b in boxes} == {"mdc"}
+
+
 def test_team_report_period_and_unknown_measures(elm) -> None:
     report = build_team_report(
         elm, "AVN-ELM", ["falls_per_1000_obd"], start="2023-01", end="2023-06"

@@ -155,6 +155,10 @@ class TeamReport:
     sections: list[MeasureSection]
     data_warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: the team's rows the charts were computed from and the chart settings applied (the
+    #: explorer under each chart of an interactive report opens on them)
+    data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    settings: ChartSettings | None = field(default=None, repr=False, compare=False)
 
     @property
     def methods(self) -> str:
@@ -296,7 +300,18 @@ def build_team_report(
     report = data.attrs.get("report")
     notes = ([str(p) for p in report.warnings] if report is not None else []) + notes
     trust = str(rows["trust"].iloc[0]) if "trust" in rows and len(rows) else ""
-    return TeamReport(team, trust, _month(start), _month(end), rules, sections, notes, skipped)
+    return TeamReport(
+        team,
+        trust,
+        _month(start),
+        _month(end),
+        rules,
+        sections,
+        notes,
+        skipped,
+        data=rows,
+        settings=settings,
+    )
 
 
 def methods_note(rules: str) -> str:

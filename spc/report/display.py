@@ -11,6 +11,7 @@ also be built without a notebook.
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -55,13 +56,14 @@ def _html(text: str) -> None:
     _display(HTML(f'<div class="spc-report">{text}</div>'))
 
 
-def chart_html(fig: Any, alt: str) -> str:
+def chart_html(fig: Any, alt: str, close: bool = True) -> str:
     """A figure as an inline ``<svg role="img">`` whose ``aria-label`` is ``alt`` (what a screen
-    reader reads, as an image's alt text); the figure is closed. SVG rather than PNG: about
-    half the time to encode, a third of the bytes, sharp at any zoom and in a printed PDF."""
+    reader reads, as an image's alt text); the figure is closed unless ``close`` is False. SVG
+    rather than PNG: about half the time to encode, a third of the bytes, sharp at any zoom and
+    in a printed PDF."""
     from spc.plotting import inline_svg
 
-    return inline_svg(fig, alt, close=True)
+    return inline_svg(fig, alt, close=close)
 
 
 def _period_text(report: TeamReport) -> str:
@@ -100,13 +102,26 @@ def annotations_for(section: MeasureSection) -> pd.DataFrame | None:
     return notes if notes is not None and len(notes) else None
 
 
+_REUSED = threading.local()
+
+
+def _section_figure(section: MeasureSection) -> Any:
+    """The section's chart drawn into this thread's reused figure (``spc.plotting.LiveChart``):
+    a team report draws many charts of one size, and a kept figure reuses its axes, ticks and
+    text measurements (the SVG is byte for byte that of a new figure; a third less time)."""
+    live = getattr(_REUSED, "chart", None)
+    if live is None:
+        from spc.plotting import LiveChart
+
+        live = _REUSED.chart = LiveChart()
+    return live.draw(section.result, annotations=annotations_for(section)).figure
+
+
 def section_blocks(section: MeasureSection) -> list[str]:
     """One measure's HTML blocks: heading with headline, the chart, the caption."""
-    from spc.plotting import plot
-
     top, caption = section_html(section)
-    ax = plot(section.result, annotations=annotations_for(section))
-    return [top, chart_html(ax.figure, f"{section.title}. {section.caption}"), caption]
+    fig = _section_figure(section)
+    return [top, chart_html(fig, f"{section.title}. {section.caption}", close=False), caption]
 
 
 def _skipped_html(report: TeamReport) -> str:
@@ -146,7 +161,15 @@ def show_team_report(report: TeamReport, interactive: bool = False) -> None:
     for section in report.sections:
         for block in section_blocks(section):
             _html(block)
-        _display(explore(section.result))
+        _display(
+            explore(
+                report.data,
+                report.team,
+                section.measure,
+                rules=report.rules,
+                chart_settings=report.settings,
+            )
+        )
     _html(data_warnings_html(report.data_warnings))
     _html(f"<h2>Methods</h2><p>{esc(report.methods)}</p>")
 
