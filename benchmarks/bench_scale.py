@@ -114,6 +114,20 @@ class Peaks:
     kernel: float = 0.0
     #: the render command (the driver) with anything it starts
     driver: float = 0.0
+    #: (seconds, MiB) samples of each worker's process tree, to see growth over many reports
+    timeline: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def growth(self) -> float:
+        """How much a worker's tree grew from the first quarter of the run (once its kernel
+        is up) to the last: the largest such growth over the workers, MiB."""
+        out = 0.0
+        for samples in self.timeline.values():
+            n = len(samples)
+            if n >= 8:
+                early = max(m for _, m in samples[n // 8 : n // 4])
+                late = max(m for _, m in samples[-(n // 4) :])
+                out = max(out, late - early)
+        return out
 
 
 class MemorySampler:
@@ -158,6 +172,7 @@ class MemorySampler:
                 continue
             total = sum(rss for _, rss, _ in tree)
             pk.worker_tree[k] = max(pk.worker_tree.get(k, 0.0), total)
+            pk.timeline.setdefault(k, []).append((time.monotonic(), total))
             for _, rss, cmd in tree[1:]:
                 if "ipykernel" in cmd:
                     pk.kernel = max(pk.kernel, rss)
@@ -492,7 +507,7 @@ def report(
     """Print the table, the scaling and the extrapolation; return the figures."""
     print(
         f"  {'workers':>7} {'teams/min':>10} {'wall':>8} {'report':>8} {'busy':>6} "
-        f"{'MiB/worker':>11} {'(process':>9} {'kernel)':>8} {'driver':>8}"
+        f"{'MiB/worker':>11} {'(process':>9} {'kernel)':>8} {'growth':>7} {'driver':>8}"
     )
     figures: dict = {"rendered": rendered, "per_workers": {}}
     for w in counts:
@@ -509,19 +524,20 @@ def report(
             "kernel_mib": max(r.peaks.kernel for r in rs),
             "driver_mib": max(r.peaks.driver for r in rs),
             "pages": min(r.pages for r in rs),
+            "growth_mib": max(r.peaks.growth() for r in rs),
         }
         figures["per_workers"][w] = row
         print(
             f"  {w:>7} {tpm:>10.1f} {row['seconds']:>7.1f}s {row['report_seconds']:>7.1f}s "
             f"{row['utilisation']:>6.0%} {tree:>11.0f} {row['worker_process_mib']:>9.0f} "
-            f"{row['kernel_mib']:>8.0f} {row['driver_mib']:>8.0f}"
+            f"{row['kernel_mib']:>8.0f} {row['growth_mib']:>7.0f} {row['driver_mib']:>8.0f}"
         )
     print(
         "  teams/min: reports / wall time of the render command (driver included); report: "
         "median seconds a report takes on its worker; busy: share of the workers' time spent "
         "on reports; MiB/worker: peak RSS of a worker's process tree (nanny + worker process "
-        "+ its Jupyter kernel), with the worker process and kernel peaks apart; driver: peak "
-        "RSS of the render command"
+        "+ its Jupyter kernel), with the worker process and kernel peaks apart; growth: from the "
+        "first quarter of the run to the last; driver: peak RSS of the render command"
     )
     if len(counts) > 1:
         base, top = counts[0], counts[-1]
