@@ -14,7 +14,7 @@ local Dask cluster with 1 and then 2 workers, through the real command line.
    one single-threaded worker process: one report at a time per core), then
    ``safety-spc render --data FOLDER --out DIR --no-overview --dask-scheduler tcp://...``,
    first with 1 worker, then with 2 (a fresh cluster and output folder each). Rendering all
-   1,000 teams takes about 3 hours of worker time on this 2-core machine (about 6 s a
+   1,000 teams takes about 80 minutes of worker time on this 2-core machine (about 5 s a
    report), so by default ``--render-teams 40`` teams spread evenly over the collaborative
    are rendered (``safety-spc render --teams ...``): the driver still loads and checks every
    team's data, only the reports rendered are fewer. ``--render-teams 0`` renders them all.
@@ -31,7 +31,7 @@ Memory is sampled with psutil every 0.2 s: per worker, the resident memory of th
 worker`` process tree, i.e. the nanny, the worker process and the Jupyter kernel the worker
 runs reports in (Dask's own worker metrics count the worker process only, not its kernel).
 
-Run: ``make bench`` (the defaults, about 10 minutes on 2 cores) or
+Run: ``make bench`` (the defaults: about 7 minutes on 2 cores) or
 ``python benchmarks/bench_scale.py [--teams 1000] [--render-teams 40] [--workers 1,2]
 [--rounds 1] [--quick]``; ``--quick`` is a smoke run (24 teams, 4 rendered, 1 minute).
 """
