@@ -17,6 +17,7 @@ def main() -> int:
     for path in sorted(HERE.glob("bench_*.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module  # as an import would (dataclasses look it up)
         assert spec.loader is not None
         spec.loader.exec_module(module)
         print(f"\n=== {path.name} ===", flush=True)

@@ -156,21 +156,32 @@ def _variation_types(d: pd.DataFrame, point_type: np.ndarray, last: np.ndarray) 
 
 
 def _apply_verdicts(summary: pd.DataFrame, verdicts: pd.DataFrame, facets: list[str]) -> None:
-    """Each facet's last summary row takes the facet's verdict."""
+    """Each facet's last summary row takes the facet's verdict.
+
+    Keys and the new column are built whole (a collaborative summary has a row per team and
+    part: one ``iloc`` assignment per row took 14 s of a 1,000-team render)."""
     is_last = np.ones(len(summary), dtype=bool)
     if facets:
-        keys = summary[facets].astype(str).agg("\x1f".join, axis=1).to_numpy()
+        keys = _facet_keys(summary, facets)
         is_last[:-1] = keys[1:] != keys[:-1]
-        vkeys = verdicts[facets].astype(str).agg("\x1f".join, axis=1)
-        lookup = dict(zip(vkeys, verdicts["variation_type"], strict=True))
+        lookup = dict(zip(_facet_keys(verdicts, facets), verdicts["variation_type"], strict=True))
         values = [lookup.get(k) for k in keys[is_last]]
     else:
         is_last[:-1] = False
         values = [verdicts["variation_type"].iloc[0]]
-    rows = np.flatnonzero(is_last)
-    for row, value in zip(rows, values, strict=True):
+    column = summary["variation_type"].to_numpy(dtype=object, copy=True)
+    for row, value in zip(np.flatnonzero(is_last), values, strict=True):
         if isinstance(value, str):
-            summary.iloc[row, summary.columns.get_loc("variation_type")] = value
+            column[row] = value
+    summary["variation_type"] = column
+
+
+def _facet_keys(frame: pd.DataFrame, facets: list[str]) -> np.ndarray:
+    """One text key per row: the facet values as text, joined by a unit separator."""
+    keys = frame[facets[0]].astype(str)
+    for name in facets[1:]:
+        keys = keys + "\x1f" + frame[name].astype(str)
+    return keys.to_numpy(dtype=object)
 
 
 def facet_labels(res: QICResult, frame: pd.DataFrame) -> pd.Series:
