@@ -156,3 +156,25 @@ def test_render_writes_the_digest_of_what_changed_between_two_months(tmp_path, e
     assert third.digest is not None and third.digest.frame.empty
     assert "Nothing changed" in (out / "changes.txt").read_text()
     assert "Nothing changed since the previous render" in (out / "index.html").read_text()
+
+
+def test_data_checks_name_gaps_and_overdue_teams_from_the_monthly_returns():
+    """Months missing inside a team's series are named (at most six, then a count); a team
+    whose latest return is before the month asked about is overdue by that many months."""
+    months = pd.date_range("2023-01-01", "2023-12-01", freq="MS")
+    rows = [("A", m) for m in months if m.month not in (3, 4)]  # gap: Mar, Apr
+    rows += [("B", m) for m in months[:10]]  # latest Oct: 2 months behind Dec
+    rows += [("C", m) for m in months[::2]]  # every other month to Nov: five gaps
+    rows += [("D", months[0]), ("D", months[-1])]  # ten gaps: six named, 4 more
+    data = pd.DataFrame(
+        [(t, m, "falls_per_1000_obd") for t, m in rows], columns=["team", "period", "measure"]
+    )
+    checks = data_checks(data, "2023-12").set_index(["team", "kind"])["detail"]
+    assert checks["A", "gap"] == "no return for Mar 2023, Apr 2023"
+    assert checks["B", "overdue"] == "latest month Oct 2023: 2 months behind Dec 2023"
+    assert ("A", "overdue") not in checks.index and ("B", "gap") not in checks.index
+    assert checks["C", "overdue"] == "latest month Nov 2023: 1 month behind Dec 2023"
+    assert checks["C", "gap"].count("2023") == 5  # Feb, Apr, Jun, Aug, Oct
+    assert checks["D", "gap"] == (
+        "no return for Feb 2023, Mar 2023, Apr 2023, May 2023, Jun 2023, Jul 2023 and 4 more"
+    )

@@ -110,9 +110,13 @@ def data_checks(data: pd.DataFrame, month: str | pd.Timestamp | None = None) -> 
         return pd.DataFrame(rows, columns=["team", "kind", "detail"])
     periods = pd.to_datetime(monthly["period"]).dt.to_period("M")
     expected = pd.Period(str(month), "M") if month is not None else periods.max()
-    for team, p in periods.groupby(monthly["team"], sort=True):
-        have = set(p)
-        latest = max(have)
+    # months as integers, per team at once (a period range per team took 5 s at 1,000 teams);
+    # only teams with a gap are walked month by month, to name the months
+    months = pd.DataFrame({"team": monthly["team"].to_numpy(), "m": periods.array.asi8})
+    months = months.drop_duplicates()
+    span = months.groupby("team", sort=True)["m"].agg(["min", "max", "count"])
+    for team, first, last, count in span.itertuples():
+        latest = pd.Period(ordinal=last, freq="M")
         if latest < expected:
             behind = (expected - latest).n
             rows.append(
@@ -123,8 +127,11 @@ def data_checks(data: pd.DataFrame, month: str | pd.Timestamp | None = None) -> 
                     f"{'s' if behind > 1 else ''} behind {expected.strftime('%b %Y')}",
                 )
             )
-        missing = [q for q in pd.period_range(min(have), latest, freq="M") if q not in have]
-        if missing:
+        if last - first + 1 > count:
+            have = set(months.loc[months["team"] == team, "m"])
+            missing = [
+                pd.Period(ordinal=q, freq="M") for q in range(first, last + 1) if q not in have
+            ]
             shown = ", ".join(q.strftime("%b %Y") for q in missing[:6])
             more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
             rows.append((team, "gap", f"no return for {shown}{more}"))
@@ -153,16 +160,18 @@ def digest(
     for a first render: nothing to compare, so only overdue teams and data problems), with the
     :func:`data_checks` and validation warnings of each; columns :data:`DIGEST_COLUMNS`."""
     rows: list[dict[str, object]] = []
-    keys = ["team", "measure"]
-    new = after.set_index(keys)
-    old = before.set_index(keys) if before is not None and len(before) else None
+    # rows as dicts, matched by (team, measure) once (a lookup per row: 21 s at 1,000 teams)
+    old = (
+        {(r["team"], r["measure"]): r for r in before.to_dict("records")}
+        if before is not None and len(before)
+        else None
+    )
     if old is not None:
-        for key in new.index:
-            a = new.loc[key]
-            b = old.loc[key] if key in old.index else None
+        for a in after.to_dict("records"):
+            b = old.get((a["team"], a["measure"]))
             va = a["variation_type"]
             vb = b["variation_type"] if b is not None else None
-            base = {"team": key[0], "measure": key[1], "title": a["title"]}
+            base = {"team": a["team"], "measure": a["measure"], "title": a["title"]}
             verdict = a.get("verdict", "")
             if va != vb and (va in _DIRECTED or va == "unstable"):
                 rows.append(
