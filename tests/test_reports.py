@@ -165,6 +165,33 @@ def test_interactive_team_report_opens_the_explorer_on_each_measure(elm, monkeyp
     assert {b.settings.rules for b in boxes} == {"mdc"}
 
 
+def test_an_overview_of_more_teams_than_small_multiples_can_show_counts_verdicts(
+    monkeypatch,
+) -> None:
+    """Above SMALL_MULTIPLES_MAX_TEAMS teams (1,000 in a region) the overview draws no small
+    multiples (unreadable panels, minutes of drawing) but counts each measure's verdicts in
+    the grid's words; the grid and funnel plots stay."""
+    from spc.report import display
+
+    monkeypatch.setattr(display, "SMALL_MULTIPLES_MAX_TEAMS", 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = spc.load_example()
+        blocks = list(
+            display.overview_blocks(data, ["falls_per_1000_obd", "pu_cat2plus_per_1000_obd"])
+        )
+        summary = collaborative_summary(data, ["falls_per_1000_obd"])
+    page = "".join(blocks)
+    assert ": one small chart per team," not in page  # no small multiples (their alt text)
+    assert page.count("12 teams chart this measure") == 2
+    words = spc.text.verdicts.VARIATION_TYPE_WORDS
+    expected = summary["variation_type"].value_counts()
+    falls = page[page.index("Inpatient falls per 1,000") :]
+    for v, n in expected.items():
+        assert f"<li>{words[v]}: {n} team" in falls
+    assert "Funnel plot of" in page and 'class="spc-grid"' in page
+
+
 def test_team_report_period_and_unknown_measures(elm) -> None:
     report = build_team_report(
         elm, "AVN-ELM", ["falls_per_1000_obd"], start="2023-01", end="2023-06"

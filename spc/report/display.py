@@ -211,6 +211,32 @@ def show_overview(
         _html(block)
 
 
+#: Above this many teams a measure's small multiples would be panels too small to read (and
+#: minutes to draw: 1,000 teams x 17 measures); the overview then counts the verdicts instead
+#: and each chart stays in its team's report.
+SMALL_MULTIPLES_MAX_TEAMS = 60
+
+
+def _verdict_counts_html(rows: pd.DataFrame) -> str:
+    """How many teams have each verdict on one measure (in the grid's words), for an overview
+    of more teams than small multiples can show."""
+    from spc.text.verdicts import VARIATION_TYPE_WORDS
+
+    counts = rows["variation_type"].value_counts()
+    order = [v for v in VARIATION_TYPE_WORDS if v in counts.index]
+    counts = counts.reindex(order + [v for v in counts.index if v not in order])
+    items = "".join(
+        f"<li>{esc(VARIATION_TYPE_WORDS.get(v, str(v)))}: {int(n)} team{'s' if n != 1 else ''}</li>"
+        for v, n in counts.items()
+    )
+    return (
+        f"<p>{len(rows)} teams chart this measure: too many for one small chart per team "
+        f"(the overview draws them for up to {SMALL_MULTIPLES_MAX_TEAMS} teams). Each team's "
+        "chart is in its report, and its verdict in the grid above. The verdicts:</p>"
+        f"<ul>{items}</ul>"
+    )
+
+
 def overview_blocks(
     data: pd.DataFrame,
     measures: Sequence[str] | None = None,
@@ -242,6 +268,10 @@ def overview_blocks(
     for m_id in chosen:
         m = get_measure(m_id)
         yield f"<h2>{esc(m.title)}</h2>"
+        rows = summary[summary["measure"] == m_id]
+        if len(rows) > SMALL_MULTIPLES_MAX_TEAMS:
+            yield _verdict_counts_html(rows)
+            continue
         yield chart_html(
             plot_facets(charts[m_id], title=m.title),
             f"{m.title}: one small chart per team, {m.unit}",

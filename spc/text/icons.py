@@ -21,6 +21,7 @@ Icon keys follow NHSRplotthedots (``ptd_get_icons``):
 
 from __future__ import annotations
 
+import functools
 import html
 
 from spc.engine.mdc import ASSURANCE_ICONS as ASSURANCE_ICONS
@@ -125,6 +126,7 @@ def icon_dots(key: str) -> list[tuple[float, float, bool]]:
     return [(x, y, special and i >= 3) for i, (x, y) in enumerate(zip(xs, ys, strict=True))]
 
 
+@functools.lru_cache(maxsize=256)
 def icon_svg(key: str | None, size: int = 28) -> str:
     """Self-contained inline SVG for an icon key, with a ``<title>`` for screen readers.
 
