@@ -316,3 +316,31 @@ def test_level_test_of_a_u_chart_is_the_two_sample_rate_comparison():
     a, b = counts[12:].sum(), counts[:12].sum()
     expected = (a - (a + b) / 2) / np.sqrt((a + b) / 4)  # equal exposure: p = 1/2
     assert z[-1] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_rare_event_verdict_names_its_last_point_beyond_the_limits(example_data):
+    """'Only a month beyond the limits would be a signal' must not read as if none had been:
+    DNM-OAK's falls with harm went beyond the limits in Jan 2024."""
+    res = chart_measure(example_data, "falls_harm_per_1000_obd", team="DNM-OAK")
+    v = res.verdicts.iloc[0]
+    d = res.data
+    beyond = d.loc[d["signal"].astype(bool) & (d["part"] == d["part"].iloc[-1]), "x"]
+    assert v["basis"] == "too_few_events" and v["earlier_signal_x"] == beyond.max()
+    assert "would be a signal. The last month beyond the limits was Jan 2024." in res.describe()
+
+
+def test_a_rare_percentage_counts_its_rarer_outcome():
+    """A percentage near 100 % is rare on its other side: 96 % harm-free of about 26 surveyed a
+    month is one harm a month. The verdict counts the rarer outcome and says so."""
+    rng = np.random.default_rng(5)
+    n = rng.integers(20, 30, 36)
+    harmed = rng.binomial(n, 0.03)
+    free = (n - harmed)[None, :]
+    res = chart_measure(
+        tidy_series(free, n[None, :], "harm_free_new_percent"), "harm_free_new_percent"
+    )
+    v = res.verdicts.iloc[0]
+    assert v["events"] == harmed.sum() and v["events_of"] == n.sum()
+    assert res.describe().startswith(
+        f"Too few events to judge: {harmed.sum()} of {n.sum():,} on the rarer side in 36 months"
+    )

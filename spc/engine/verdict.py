@@ -86,6 +86,7 @@ VERDICT_COLUMNS = [
     "current_run",
     "run_needed",
     "earlier_signal_x",
+    "events_of",
 ]
 
 
@@ -265,8 +266,13 @@ def _one(
     info: dict[str, Any] = dict.fromkeys(VERDICT_COLUMNS)
     if kind.one_point_per_event:
         events = float(hi - lo)
-    elif kind.kind in ("count", "rate", "proportion"):
+    elif kind.kind in ("count", "rate"):
         events = float(np.nansum(c.y_sum[rows]))
+    elif kind.kind == "proportion":
+        # the rarer outcome, as too_few_events judges it (the misses of a 97 % audit)
+        events = float(np.nansum(c.y_sum[rows]))
+        info["events_of"] = float(np.nansum(c.n[rows]))
+        events = min(events, info["events_of"] - events)
     else:
         events = float("nan")
     info.update(
@@ -326,6 +332,11 @@ def _one(
         info.update(variation_type=point_type, basis=basis, since=c.x[first])
     elif c.rare[last]:
         info.update(variation_type="too_few_events", basis="too_few_events")
+        # a point beyond the limits still signals on a rare-event chart: name the last one, so
+        # the sentence does not read as if none had
+        beyond = phase[c.signal[phase]]
+        if beyond.size:
+            info["earlier_signal_x"] = c.x[beyond[-1]]
     elif confirmed and since_change.size:
         info.update(
             variation_type=_direction_type(change.direction, improvement),

@@ -114,6 +114,12 @@ def verdict_sentence(
 
     if basis == "too_few_events":
         text = _too_few(v, options, per_event, unit)
+        beyond = _when(v.get("earlier_signal_x"), period)
+        if beyond:
+            last = f" The last {unit or 'point'} beyond the limits was {beyond}."
+            cut = text.find(" would be a signal.")
+            cut = cut + len(" would be a signal.") if cut >= 0 else len(text)
+            text = text[:cut] + last + text[cut:]
     elif basis == "change":
         confirmed = _when(v.get("confirmed_x"), period)
         text = (
@@ -183,6 +189,10 @@ def _too_few(v: Mapping[str, Any], options: Mapping[str, Any], per_event: bool, 
     else:
         events = v.get("events")
         count = "" if _is_missing(events) else f"{fmt_num(float(events))} events in "
+        total = v.get("events_of")
+        if count and not _is_missing(total):
+            # a percentage: the events are its rarer outcome, which may be the complement
+            count = f"{fmt_num(float(events))} of {fmt_num(float(total))} on the rarer side in "
         text = (
             f"Too few events to judge: {count}{int(v.get('points') or 0)} {unit}s, fewer than "
             f"{fmt_num(MIN_EVENTS_PER_SUBGROUP)} a {unit} on average, so quiet {unit}s are not "
