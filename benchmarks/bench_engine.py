@@ -11,15 +11,14 @@ Run: ``make bench`` or ``python benchmarks/bench_engine.py``.
 from __future__ import annotations
 
 import itertools
-import statistics
 import sys
-import time
 import tracemalloc
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import median_time
 
 import spc
 
@@ -75,15 +74,6 @@ def per_ward_u_chart(one: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def timed(func, rounds: int = ROUNDS) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     df = load()
     with_rates = df.assign(rate=df["falls"] / df["bed_days"] * 1000)
@@ -116,9 +106,9 @@ def main() -> None:
     def baseline() -> None:
         df.groupby("ward", group_keys=True)[["month", "falls", "bed_days"]].apply(per_ward_u_chart)
 
-    u_time = timed(u_chart)
-    mdc_time = timed(mdc_chart)
-    base_time = timed(baseline, rounds=3)
+    u_time = median_time(u_chart, ROUNDS)
+    mdc_time = median_time(mdc_chart, ROUNDS)
+    base_time = median_time(baseline, 3)
     tracemalloc.start()
     u_chart()
     _, peak = tracemalloc.get_traced_memory()

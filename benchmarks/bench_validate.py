@@ -25,13 +25,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _timing import median_time
 
 TRUST = "Avonmere and Brackley Vale University Hospitals NHS Foundation Trust"
 #: (row, column, bad value): planted mistakes, so the benchmark exercises the messages too
@@ -87,15 +87,6 @@ def make_file(folder: Path, wards: int = 6000, months: int = 60, seed: int = 202
     path = folder / "ward-monthly-bench.csv"
     frame.to_csv(path, index=False)
     return path
-
-
-def _median(func, rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _cli_run(
@@ -154,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         report = cold_validate()
         print(f"  {report.summary_line()}")
-        api = _median(cold_validate, args.rounds)
+        api = median_time(cold_validate, args.rounds)
         tracemalloc.start()
         cold_validate()
         _, traced = tracemalloc.get_traced_memory()
@@ -165,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         cli_time = statistics.median(r[0] for r in runs)
         cli_rss = max(r[1] for r in runs)
 
-        read = _median(lambda: pd.read_csv(path, dtype=str, keep_default_na=False), args.rounds)
+        read = median_time(lambda: pd.read_csv(path, dtype=str, keep_default_na=False), args.rounds)
 
         mib = traced / 2**20
         print(f"  spc.validate               median {api:7.2f} s, peak traced {mib:7.0f} MiB")

@@ -113,13 +113,7 @@ def verdict_sentence(
     )
 
     if basis == "too_few_events":
-        text = _too_few(v, options, per_event, unit)
-        beyond = _when(v.get("earlier_signal_x"), period)
-        if beyond:
-            last = f" The last {unit or 'point'} beyond the limits was {beyond}."
-            cut = text.find(" would be a signal.")
-            cut = cut + len(" would be a signal.") if cut >= 0 else len(text)
-            text = text[:cut] + last + text[cut:]
+        text = _too_few(v, options, per_event, unit, _when(v.get("earlier_signal_x"), period))
     elif basis == "change":
         confirmed = _when(v.get("confirmed_x"), period)
         text = (
@@ -180,7 +174,11 @@ def verdict_sentence(
     return text
 
 
-def _too_few(v: Mapping[str, Any], options: Mapping[str, Any], per_event: bool, unit: str) -> str:
+def _too_few(
+    v: Mapping[str, Any], options: Mapping[str, Any], per_event: bool, unit: str, beyond: str
+) -> str:
+    """The too-few-events verdict; ``beyond`` names the last point beyond the limits ('' if
+    none), said before the pointer to the time-between-events chart."""
     if per_event:
         text = (
             f"Too few events to judge: {int(v.get('points') or 0)} events on this chart "
@@ -198,6 +196,8 @@ def _too_few(v: Mapping[str, Any], options: Mapping[str, Any], per_event: bool, 
             f"{fmt_num(MIN_EVENTS_PER_SUBGROUP)} a {unit} on average, so quiet {unit}s are not "
             f"read as a run; only a {unit} beyond the limits would be a signal."
         )
+    if beyond:
+        text += f" The last {unit or 'point'} beyond the limits was {beyond}."
     measure = load_catalogue().get(str(options.get("measure")))
     alt = load_catalogue().get(measure.rare_events_measure) if measure else None
     if alt is not None:
