@@ -54,6 +54,24 @@ def wait_for_pages(out: Path, proc: subprocess.Popen, n: int = 1, limit: float =
     raise AssertionError("no team page within the time limit")
 
 
+def wait_for_recorded(out: Path, proc: subprocess.Popen, limit: float = 180) -> None:
+    """Until the driver has recorded a finished report in its state file. A page on disk is
+    not enough: a worker writes it a moment before the driver hears the task finished, and
+    Ctrl-C in that moment leaves a page that the next render simply renders again."""
+    start = time.monotonic()
+    state = out / ".render-state.json"
+    while time.monotonic() - start < limit:
+        try:
+            tasks = json.loads(state.read_text())["tasks"]
+        except (OSError, ValueError, KeyError):
+            tasks = {}
+        if any(e.get("status") == "rendered" for e in tasks.values()):
+            return
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    raise AssertionError("no report recorded within the time limit")
+
+
 def descendants(proc: subprocess.Popen) -> list[psutil.Process]:
     return psutil.Process(proc.pid).children(recursive=True)
 
@@ -90,7 +108,7 @@ def snapshot(out: Path) -> dict[str, float]:
 def test_ctrl_c_stops_in_seconds_writes_the_index_and_leaves_nothing(tmp_path) -> None:
     out, tmp = tmp_path / "reports", tmp_path / "tmp"
     proc = start_render(out, tmp, *MEASURE, "--workers", "2")
-    wait_for_pages(out, proc)
+    wait_for_recorded(out, proc)
     started = descendants(proc)
     assert len(started) >= 3  # two workers (and their kernels)
     sent = time.monotonic()

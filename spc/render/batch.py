@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -209,13 +210,13 @@ class _StateSaver:
     """Saves the render state when tasks finish, at most every ``interval`` seconds, and on
     :meth:`flush`. Each save writes every task's entry: saving after each task was quadratic
     (35 s of a 1,000-team render's driver; tasks finishing faster than it saves would wait
-    on it). A render killed outright loses at most ``interval`` seconds of records: those
-    reports render again next time."""
+    on it). The first finished task is saved at once. A render killed outright loses at
+    most ``interval`` seconds of records: those reports render again next time."""
 
     def __init__(self, out: Path, state: dict[str, dict[str, Any]], interval: float) -> None:
         self.out, self.state, self.interval = out, state, interval
         self.dirty = False
-        self.last = time.monotonic()
+        self.last = -math.inf
 
     def changed(self) -> None:
         self.dirty = True
