@@ -2,10 +2,12 @@
 multiples; ratio against a bare matplotlib line plot of the same points saved the same way,
 measured in the same run (median of 7 rounds).
 
-Two ways a chart is saved in the product: as the reports draw it (inline SVG, drawn into the
-one figure a report reuses: ``spc.report.display``) and as a PNG file (``spc.save``, the
-explorer's exports). The bare plot is a new figure, ``ax.plot`` with markers, saved the same
-way. Goal (issue 14): a report chart within 1.5x of the bare plot.
+Two ways a chart is saved in the product: as the reports draw it (``chart_html``: inline SVG
+drawn into the one figure a report reuses, with its icons set into the SVG and its legend as an
+HTML list, as ``spc.report.display`` does) and as a PNG file (``spc.save``, the explorer's
+exports, legend and icons drawn by matplotlib). The bare plot is a new figure of the same
+size, ``ax.plot`` with markers, saved the same way. Goal (issue 14): a report chart within
+1.5x of the bare plot.
 
 Run: ``make bench`` or ``python benchmarks/bench_plot.py``.
 """
@@ -26,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 import spc
-from spc.plotting import LiveChart, inline_svg, plot, plot_facets, save
+from spc.plotting import LiveChart, chart_html, inline_svg, plot, plot_facets, save
+from spc.plotting._style import PAGE_FIGSIZE
+from spc.report.display import CHART_OPTIONS
 
 ROUNDS = 7
 
@@ -74,13 +78,13 @@ def main() -> None:
         improvement="decrease",
     )
 
-    live = LiveChart()
+    live = LiveChart(PAGE_FIGSIZE)
 
-    def report_chart() -> None:  # as spc.report.display draws a report's chart
-        inline_svg(live.draw(one, annotations=notes).figure, "A u chart", close=False)
+    def report_chart() -> None:  # as spc.report.display.section_chart_html draws it
+        chart_html(live.draw(one, annotations=notes, **CHART_OPTIONS), "A u chart")
 
     def bare_svg() -> None:
-        fig, ax = plt.subplots(figsize=(8, 4.5))
+        fig, ax = plt.subplots(figsize=PAGE_FIGSIZE)
         ax.plot(one.data["x"], one.data["y"], marker="o")
         inline_svg(fig, "A line plot")
 

@@ -135,8 +135,9 @@ def test_report_charts_from_the_reused_figure_match_new_figures() -> None:
     """Charts of a team report are drawn into one kept figure for speed: each chart's SVG must
     be byte for byte what a new figure gives, whatever chart came before it (every measure of
     two teams, so every chart type in the catalogue follows another)."""
-    from spc.plotting import inline_svg, plot
-    from spc.report.display import annotations_for, section_blocks
+    from spc.plotting import chart_html, close, plot
+    from spc.plotting._style import PAGE_FIGSIZE
+    from spc.report.display import CHART_OPTIONS, annotations_for, section_blocks
 
     for team in ("DNM-OAK", "CRH-ASH"):
         with warnings.catch_warnings():
@@ -145,7 +146,14 @@ def test_report_charts_from_the_reused_figure_match_new_figures() -> None:
         assert len(report.sections) >= 15
         for section in report.sections:
             alt = f"{section.title}. {section.caption}"
-            fresh = inline_svg(plot(section.result, annotations=annotations_for(section)), alt)
+            ax = plot(
+                section.result,
+                annotations=annotations_for(section),
+                figsize=PAGE_FIGSIZE,
+                **CHART_OPTIONS,
+            )
+            fresh = chart_html(ax, alt)
+            close(ax)
             assert section_blocks(section)[1] == fresh, (team, section.measure)
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = [
     "LiveChart",
+    "chart_html",
     "close",
     "draw_icon",
     "funnel",
@@ -68,6 +69,14 @@ def legend_html(ax: Axes) -> str:
     from spc.plotting._legend import legend_html as _legend_html
 
     return _legend_html(ax)
+
+
+def chart_html(ax: Axes, description: str) -> str:
+    """A chart drawn by :func:`plot` (with ``legend=False, icons="page"``) as the reports show
+    it: inline SVG with its icons, the legend as an HTML list under it (see ``_html``)."""
+    from spc.plotting._html import chart_html as _chart_html
+
+    return _chart_html(ax, description)
 
 
 def draw_icon(ax: Axes, key: str) -> Axes:

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.transforms import ScaledTranslation
 
 from spc.errors import SPCError
 from spc.plotting._style import COLOURS
@@ -188,35 +189,75 @@ def annotate(
         return handles
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + 0.12 * (hi - lo))  # headroom so numbers do not sit on the data
-    for i, (x, text) in enumerate(items, start=1):
-        xv = mdates.date2num(x) if kind == "date" else float(x)
-        ax.axvline(
-            xv,
+    at = np.array([mdates.date2num(x) if kind == "date" else float(x) for x, _t in items])
+    size = 6.5 if compact else 7.5
+    # One artist for all the dotted lines, one for all the circles, a plain text per number:
+    # an annotation with a box per note measured and drew each box apart (with the legend's
+    # mathtext numbers, a seventh of a report chart's time for three notes). Added as artists:
+    # they do not change the data limits.
+    along_top = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    ax.add_artist(
+        Line2D(
+            np.repeat(at, 3),
+            np.tile([0.0, 1.0, np.nan], len(at)),
+            transform=along_top,
             color=COLOURS["annotation"],
             linewidth=0.7,
             linestyle=":",
             gid="annotation_line",
             zorder=1,
         )
-        ax.annotate(
+    )
+    # the circles' centres: just inside the top of the plot, in points below it
+    centre = along_top + ScaledTranslation(0, -(size + 1.5) / 72, ax.figure.dpi_scale_trans)
+    circles = Line2D(
+        at,
+        np.ones(len(at)),
+        transform=centre,
+        linestyle="none",
+        marker="o",
+        markersize=1.55 * size,
+        markerfacecolor=COLOURS["annotation"],
+        markeredgecolor="none",
+        gid="annotation_marker",
+        zorder=5,
+        clip_on=False,
+    )
+    ax.add_artist(circles)
+    for i, ((_x, text), xv) in enumerate(zip(items, at, strict=True), start=1):
+        ax.text(
+            xv,
+            1.0,
             str(i),
-            xy=(xv, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(0, -2),
-            textcoords="offset points",
+            transform=centre,
             ha="center",
-            va="top",
-            fontsize=6.5 if compact else 7.5,
+            va="center_baseline",
+            fontsize=size - 0.5 if i > 9 else size,
             color="white",
             fontweight="bold",
-            bbox=dict(
-                boxstyle="circle,pad=0.25", facecolor=COLOURS["annotation"], edgecolor="none"
-            ),
             gid="annotation",
-            zorder=5,
+            zorder=6,
+            clip_on=False,
         )
-        h = Line2D(
-            [], [], linestyle="none", marker=f"${i}$", markersize=6.5, color=COLOURS["annotation"]
-        )
-        handles[f"{i}. {text}"] = h
+        handles[f"{i}. {text}"] = NoteHandle(i)
     return handles
+
+
+class NoteHandle(Line2D):
+    """The legend entry of change note ``number``: its number in the note colour, as on the
+    chart. The number becomes a marker (mathtext, a millisecond and a half to parse) only when
+    matplotlib draws the legend; a page's HTML legend reads ``number``."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__([], [], linestyle="none", markersize=6.5, color=COLOURS["annotation"])
+        self.number = number
+
+    def for_legend(self) -> Line2D:
+        """The handle with its number as the marker (for matplotlib's legend)."""
+        self.set_marker(f"${self.number}$")
+        return self
+
+
+def legend_handles(handles: Any) -> list[Any]:
+    """``handles`` ready for matplotlib's legend (change notes get their numbers drawn)."""
+    return [h.for_legend() if isinstance(h, NoteHandle) else h for h in handles]

@@ -23,11 +23,20 @@ from spc.chart_types import CHART_TYPES
 from spc.engine.mdc import latest_assurance, variation_icon
 from spc.engine.rules import rule_columns
 from spc.errors import SPCError
-from spc.plotting._axes import annotate, set_date_ticks, step_xy, x_numeric, y_axis
-from spc.plotting._icons import add_icons
+from spc.plotting._axes import (
+    annotate,
+    legend_handles,
+    set_date_ticks,
+    step_xy,
+    x_numeric,
+    y_axis,
+)
+from spc.plotting._icons import add_icons, icon_places
 from spc.plotting._layout import (
     AXIS_BOTTOM_IN,
     HANDLE_LENGTH,
+    ICON_IN,
+    ICON_PAD_IN,
     LEFT_IN,
     RIGHT_IN,
     TITLE_LINE_IN,
@@ -140,7 +149,7 @@ def plot(
     show_95: bool = False,
     centre_labels: bool = True,
     annotations: pd.DataFrame | Sequence[tuple[Any, str]] | None = None,
-    icons: bool = True,
+    icons: bool | str = True,
     legend: bool = True,
     caption: bool = False,
     figsize: tuple[float, float] = FIGSIZE,
@@ -164,7 +173,9 @@ def plot(
         facet column is present), or ``[(x, text), ...]``. Drawn as numbered markers with a
         legend.
     icons : add Making Data Count variation/assurance icons above the top-right corner (only
-        when ``improvement`` is set, as in MDC).
+        when ``improvement`` is set, as in MDC). ``"page"`` (on an own layout): leave their
+        room but do not draw them; ``ax._spc_icons`` lists ``(key, x, y, size)`` in inches
+        from the figure's bottom left, for a page to place them (``chart_html``).
     legend : add the legend (below the chart on an own figure, at the right otherwise).
     caption : write the :func:`spc.describe` caption under the chart.
     own_layout : lay the figure out as a chart of its own (legend under the chart, fixed
@@ -196,7 +207,7 @@ def plot(
             show_95=show_95,
             centre_labels=centre_labels,
             annotations=annotations,
-            icons=icons and not own,
+            icons=bool(icons) and not own,
             compact=False,
             place_labels=not own,
             variation=variation,
@@ -208,7 +219,8 @@ def plot(
         title_lines = 1
         if own:
             # wrapped, not hidden: the icons take the top right corner
-            title_text = fit_title(ax, title_text, _icon_count(rows, options, icons, variation))
+            keys = icon_keys(rows, options, variation) if icons else []
+            title_text = fit_title(ax, title_text, len(keys))
             title_lines = title_text.count("\n") + 1
         ax.set_title(title_text, y=1.0, pad=8)
         ax.set_ylabel(ylab if ylab is not None else y_axis_label(options))
@@ -219,7 +231,7 @@ def plot(
         legend_rows = 0
         if legend and handles:
             labels = [short_label(label) for label in handles]
-            hs = list(handles.values())
+            hs = legend_handles(handles.values())
             if own:
                 ncol = legend_columns(ax.figure, labels)
                 legend_rows = math.ceil(len(labels) / ncol)
@@ -241,8 +253,12 @@ def plot(
             for args in getattr(ax, "_spc_centre_labels", []):
                 centre_label(ax, *args)
             ax._spc_centre_labels = []
-            if icons:
-                _icons(ax, rows, options, key, False, variation)
+            ax._spc_icons = []
+            if icons == "page":  # the page embeds them (``chart_html``): where they go
+                places = icon_places(ax, len(keys), ICON_IN, ICON_PAD_IN)
+                ax._spc_icons = [(k, x, y, ICON_IN) for k, (x, y) in zip(keys, places, strict=True)]
+            elif icons:
+                add_icons(ax, keys, size=ICON_IN, pad=ICON_PAD_IN)
         if caption_text:
             ax.figure.text(
                 0.01, 0.005, caption_text, fontsize=7, va="bottom", ha="left", gid="caption"
@@ -261,12 +277,18 @@ def short_label(label: str) -> str:
     return label if len(label) <= _LABEL_MAX else label[: _LABEL_MAX - 1].rstrip() + "\u2026"
 
 
-def _icon_count(rows: pd.DataFrame, options: Mapping[str, Any], icons: bool, variation: Any) -> int:
+def icon_keys(rows: pd.DataFrame, options: Mapping[str, Any], variation: Any = None) -> list[str]:
+    """The Making Data Count icons of a chart, left to right: variation (from the facet's
+    verdict ``variation``, else the latest point's type), then assurance against the target.
+    None without a direction of improvement (as in MDC)."""
     improvement = options.get("improvement")
-    if not icons or improvement not in ("increase", "decrease") or "point_type" not in rows:
-        return 0
-    var = variation_icon(variation or rows["point_type"].iloc[-1], improvement)
-    return int(var is not None) + int(latest_assurance(rows, improvement) is not None)
+    if improvement not in ("increase", "decrease") or "point_type" not in rows:
+        return []
+    keys = [
+        variation_icon(variation or rows["point_type"].iloc[-1], improvement),
+        latest_assurance(rows, improvement),
+    ]
+    return [k for k in keys if k]
 
 
 def _fixed_layout(ax: Axes, legend_rows: int, caption_text: str, title_lines: int = 1) -> None:
@@ -506,15 +528,6 @@ def _icons(
     compact: bool,
     variation: str | None = None,
 ) -> None:
-    improvement = options.get("improvement")
-    if improvement not in ("increase", "decrease") or "point_type" not in rows:
-        return  # MDC icons only make sense with a direction of improvement
-    keys = []
-    var = variation_icon(variation or rows["point_type"].iloc[-1], improvement)
-    if var:
-        keys.append(var)
-    assurance = latest_assurance(rows, improvement)
-    if assurance:
-        keys.append(assurance)
+    keys = icon_keys(rows, options, variation)
     if keys:
         add_icons(ax, keys, size=0.26 if compact else 0.42)

@@ -9,7 +9,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-from spc.plotting._axes import set_date_ticks, x_numeric
+from spc.plotting._axes import legend_handles, set_date_ticks, x_numeric
 from spc.plotting._chart import (
     LEGEND_ROW_IN,
     default_title,
@@ -145,7 +145,7 @@ def plot_facets(
         if handles:
             labels = [short_label(label) for label in handles]
             fig.legend(
-                list(handles.values()),
+                legend_handles(handles.values()),
                 labels,
                 loc="lower center",
                 ncol=min(ncol_legend, len(handles)),

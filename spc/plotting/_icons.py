@@ -119,6 +119,18 @@ def draw_icon(ax: Axes, key: str, transform: Transform | None = None, scale: flo
     return ax
 
 
+def icon_places(
+    ax: Axes, count: int, size: float = 0.42, pad: float = 0.03
+) -> list[tuple[float, float]]:
+    """Where ``count`` icons of ``size`` inches go in a row just above the top-right corner of
+    ``ax``: the bottom-left corner of each, in inches from the figure's bottom-left (once the
+    figure is laid out), left to right."""
+    pos = ax.get_position()
+    width, height = ax.figure.get_size_inches()
+    right, top = pos.x1 * width, pos.y1 * height
+    return [(right - (count - j) * size - (count - 1 - j) * pad, top + pad) for j in range(count)]
+
+
 def add_icons(ax: Axes, keys: list[str], size: float = 0.42, pad: float = 0.03) -> list[str]:
     """Place icons in a row just above the top-right corner of ``ax``; return their keys.
 

@@ -28,7 +28,7 @@ TITLE_LINE_IN = 0.18
 #: The legend's handle length in font sizes (``plot`` sets it; other spacings are rc defaults).
 HANDLE_LENGTH = 1.8
 #: Size of a Making Data Count icon and the gap between icons, inches (``_icons.add_icons``).
-_ICON_IN, _ICON_PAD_IN = 0.42, 0.03
+ICON_IN, ICON_PAD_IN = 0.42, 0.03
 
 
 @functools.lru_cache(maxsize=2048)
@@ -72,7 +72,7 @@ def fit_title(ax: Axes, title: str, icons: int = 0) -> str:
     Making Data Count icons at the top right) or off the axes; never cut."""
     fig = ax.figure
     width = fig.get_figwidth() - LEFT_IN - RIGHT_IN
-    room = width - (icons * (_ICON_IN + _ICON_PAD_IN) + 0.1 if icons else 0.0)
+    room = width - (icons * (ICON_IN + ICON_PAD_IN) + 0.1 if icons else 0.0)
     size = float(mpl.rcParams["axes.titlesize"])
     if "\n" in title or text_width_in(title, size) <= room:
         return title

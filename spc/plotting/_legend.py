@@ -48,7 +48,8 @@ def swatch_svg(handle: Any) -> str:
             f'stroke="{_colour(handle.get_color())}" stroke-width="{width:.1f}"'
             f"{_dashes(style)}/>"
         )
-    marker = str(handle.get_marker())
+    number = getattr(handle, "number", None)  # a change note's (``_axes.NoteHandle``)
+    marker = f"${number}$" if number is not None else str(handle.get_marker())
     face, edge = _colour(handle.get_markerfacecolor()), _colour(handle.get_markeredgecolor())
     cx, cy, r = _W / 2, _H / 2, 4.2
     shape = {

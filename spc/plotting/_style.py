@@ -54,3 +54,7 @@ STYLE_RC: dict[str, object] = {
 
 #: Default size of a single chart in inches (800 x 450 px at 100 dpi).
 FIGSIZE: tuple[float, float] = (8.0, 4.5)
+#: A report page's chart (``chart_html``): the legend goes under the image as HTML, so the
+#: figure is shorter by about the two legend rows it held, and the plotting area stays the size
+#: of ``FIGSIZE``'s.
+PAGE_FIGSIZE: tuple[float, float] = (8.0, 4.0)

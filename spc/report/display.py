@@ -56,14 +56,14 @@ def _html(text: str) -> None:
     _display(HTML(f'<div class="spc-report">{text}</div>'))
 
 
-def chart_html(fig: Any, alt: str, close: bool = True) -> str:
-    """A figure as an inline ``<svg role="img">`` whose ``aria-label`` is ``alt`` (what a screen
-    reader reads, as an image's alt text); the figure is closed unless ``close`` is False. SVG
-    rather than PNG: about half the time to encode, a third of the bytes, sharp at any zoom and
-    in a printed PDF."""
+def figure_html(fig: Any, alt: str) -> str:
+    """A figure (small multiples, a funnel plot) as an inline ``<svg role="img">`` whose
+    ``aria-label`` is ``alt`` (what a screen reader reads, as an image's alt text); the figure
+    is closed. SVG rather than PNG: about half the time to encode, a third of the bytes, sharp
+    at any zoom and in a printed PDF."""
     from spc.plotting import inline_svg
 
-    return inline_svg(fig, alt, close=close)
+    return inline_svg(fig, alt, close=True)
 
 
 def _period_text(report: TeamReport) -> str:
@@ -105,23 +105,32 @@ def annotations_for(section: MeasureSection) -> pd.DataFrame | None:
 _REUSED = threading.local()
 
 
-def _section_figure(section: MeasureSection) -> Any:
-    """The section's chart drawn into this thread's reused figure (``spc.plotting.LiveChart``):
-    a team report draws many charts of one size, and a kept figure reuses its axes, ticks and
-    text measurements (the SVG is byte for byte that of a new figure; a third less time)."""
+#: How a report draws a section's chart: the legend and icons are set into the page
+#: (``spc.plotting.chart_html``), not drawn by matplotlib.
+CHART_OPTIONS: dict[str, Any] = {"legend": False, "icons": "page"}
+
+
+def section_chart_html(section: MeasureSection) -> str:
+    """The section's chart as the page shows it (``spc.plotting.chart_html``), drawn into
+    this thread's reused figure (``spc.plotting.LiveChart``): a team report draws many charts
+    of one size, and a kept figure reuses its axes, ticks and text measurements (the SVG is
+    byte for byte that of a new figure; a third less time)."""
+    from spc.plotting import chart_html
+
     live = getattr(_REUSED, "chart", None)
     if live is None:
         from spc.plotting import LiveChart
+        from spc.plotting._style import PAGE_FIGSIZE
 
-        live = _REUSED.chart = LiveChart()
-    return live.draw(section.result, annotations=annotations_for(section)).figure
+        live = _REUSED.chart = LiveChart(PAGE_FIGSIZE)
+    ax = live.draw(section.result, annotations=annotations_for(section), **CHART_OPTIONS)
+    return chart_html(ax, f"{section.title}. {section.caption}")
 
 
 def section_blocks(section: MeasureSection) -> list[str]:
     """One measure's HTML blocks: heading with headline, the chart, the caption."""
     top, caption = section_html(section)
-    fig = _section_figure(section)
-    return [top, chart_html(fig, f"{section.title}. {section.caption}", close=False), caption]
+    return [top, section_chart_html(section), caption]
 
 
 def _skipped_html(report: TeamReport) -> str:
@@ -272,7 +281,7 @@ def overview_blocks(
         if len(rows) > SMALL_MULTIPLES_MAX_TEAMS:
             yield _verdict_counts_html(rows)
             continue
-        yield chart_html(
+        yield figure_html(
             plot_facets(charts[m_id], title=m.title),
             f"{m.title}: one small chart per team, {m.unit}",
         )
@@ -303,7 +312,7 @@ def overview_blocks(
             improvement=m.improvement,
             xlab=f"Denominator: {humanise(' + '.join(m.denominator))}",
         )
-        yield chart_html(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
+        yield figure_html(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
     sustained = sustained_improvement(data, chosen, rules, settings=settings, charts=charts)
     if len(sustained):
         table = sustained[

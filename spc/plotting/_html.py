@@ -1,0 +1,59 @@
+"""A single chart as the HTML reports show it: the chart as inline SVG with its Making Data
+Count icons set into it, and its legend as an HTML list under it.
+
+Measured on the report chart (issue 14, ``benchmarks/bench_plot.py``): matplotlib's legend
+(an offset box laid out and measured on every save) cost a fifth of a chart's time and the two
+icons (about forty artists) a tenth. On a page neither needs matplotlib: the legend as a list
+wraps to any width and is read as text by screen readers (as the explorer shows it), and the
+icons are the same cached SVG as the overview's grid, placed where the chart left room for
+them. A chart drawn for a file (``spc.save``, the explorer's PNG export) keeps both inside the
+image.
+"""
+
+from __future__ import annotations
+
+import re
+
+from matplotlib.axes import Axes
+
+from spc.plotting._inline import inline_svg
+from spc.plotting._legend import legend_html
+from spc.text.icons import icon_svg
+
+__all__ = ["chart_html"]
+
+_POINTS_PER_INCH = 72  # matplotlib's SVG user unit is the point
+_ICON_SIZE = re.compile(r'^<svg ([^>]*?)width="[^"]*" height="[^"]*"')
+
+
+def _icons_svg(ax: Axes) -> str:
+    """The icons recorded by ``plot(..., icons="page")`` as SVG elements in the chart's own
+    coordinates (points from the top left)."""
+    height = ax.figure.get_figheight()
+    parts = []
+    for key, x, y, size in getattr(ax, "_spc_icons", []):
+        at = (
+            f'x="{x * _POINTS_PER_INCH:.2f}" y="{(height - y - size) * _POINTS_PER_INCH:.2f}" '
+            f'width="{size * _POINTS_PER_INCH:.2f}" height="{size * _POINTS_PER_INCH:.2f}"'
+        )
+        parts.append(_ICON_SIZE.sub(lambda m, at=at: f"<svg {m[1]}{at}", icon_svg(key)))
+    return "".join(parts)
+
+
+def chart_html(ax: Axes, description: str) -> str:
+    """The chart drawn into ``ax`` by ``spc.plotting.plot`` (best with ``legend=False,
+    icons="page"``) as ``<figure class="spc-chart">``: the inline SVG (:func:`inline_svg`,
+    described by ``description``) with its icons, and the legend as an HTML list under it.
+    The figure is left open (a reused ``LiveChart``'s).
+
+    >>> ax = LiveChart((8, 4)).draw(res, legend=False, icons="page")   # doctest: +SKIP
+    >>> page += chart_html(ax, "Falls per 1,000 bed days, Elm ward")   # doctest: +SKIP
+    """
+    svg = inline_svg(ax.figure, description, close=False)
+    icons = _icons_svg(ax)
+    if icons:
+        end = svg.rindex("</svg>")
+        svg = svg[:end] + icons + svg[end:]
+    legend = legend_html(ax) if ax.get_legend() is None and not ax.figure.legends else ""
+    style = f"margin:0;max-width:{ax.figure.get_figwidth() * _POINTS_PER_INCH:g}pt"
+    return f'<figure class="spc-chart" style="{style}">{svg}{legend}</figure>'
