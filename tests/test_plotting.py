@@ -8,8 +8,10 @@ and look at them before committing.
 
 from __future__ import annotations
 
+import html
 import io
 import os
+import re
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -25,7 +27,7 @@ import spc
 from spc.engine.mdc import ASSURANCE_ICONS, VARIATION_ICONS
 from spc.plotting import draw_icon, funnel, plot, plot_facets, save
 from spc.report.grid import summary_grid, summary_grid_html
-from spc.text.icons import icon_svg
+from spc.text.icons import ASSURANCE_ICON_TEXT, VARIATION_ICON_TEXT, icon_svg
 from spc.text.labels import fmt_num
 
 pytestmark = pytest.mark.filterwarnings("ignore::spc.SPCWarning")
@@ -166,6 +168,37 @@ def test_annotations_are_numbered_and_in_the_legend() -> None:
     assert numbers == ["1", "2"]
     legend = ax.figure.legends[0]
     assert "1. PDSA 1: huddles" in [t.get_text() for t in legend.get_texts()]
+
+
+def test_a_page_chart_has_its_icons_in_the_svg_and_its_legend_as_html() -> None:
+    """``icons="page"`` + ``chart_html`` (the reports): the same icons and legend entries as a
+    chart drawn for a file, but the icons are SVG groups set where the chart left room for them
+    (inside the image, above the plot's top-right corner) and the legend is an HTML list."""
+    from spc.plotting import chart_html
+
+    res = result("p", target=15.0, improvement="decrease")
+    notes = [(pd.Timestamp("2023-04-01"), "PDSA 1: <bay> tagging")]
+    ax = plot(res, legend=False, icons="page", annotations=notes, figsize=(8, 4))
+    assert ax.figure.legends == [] and not [p for p in ax.patches if p.get_gid()]
+    page = chart_html(ax, "A p chart")
+    svg = page[page.index("<svg") : page.index("</svg>") + len("</svg>")]
+    assert page.count("<svg") == page.count("</svg>")
+    labels = re.findall(r'<g class="spc-icon" transform="translate\(([\d.]+) ([\d.]+)\) '
+                        r'scale\(([\d.]+)\)" role="img" aria-label="([^"]*)"', svg)  # fmt: skip
+    keys = spc.mdc_icons(res)["icon"].tolist()
+    texts = VARIATION_ICON_TEXT | ASSURANCE_ICON_TEXT
+    assert [label for *_, label in labels] == [texts[k] for k in keys] and len(keys) == 2
+    plot_top = (1 - ax.get_position().y1) * 4 * 72  # points from the image's top
+    for left, top, scale, _ in labels:
+        size = float(scale) * 100
+        assert 0 <= float(left) and float(left) + size <= 8 * 72  # inside the image
+        assert 0 <= float(top) and float(top) + size <= plot_top + 0.1  # above the plot
+    legend = page[page.index('<ul class="spc-legend"') :]
+    drawn = plot(res, annotations=notes)  # the same chart for a file: legend by matplotlib
+    assert [t.get_text() for t in drawn.figure.legends[0].get_texts()] == [
+        html.unescape(text) for text in re.findall(r"<span>([^<]*)</span>", legend)
+    ]
+    assert "1. PDSA 1: &lt;bay&gt; tagging" in legend
 
 
 def test_target_line_and_mdc_icons() -> None:

@@ -375,6 +375,25 @@ def test_no_kernel_noise_in_any_rendered_page(rendered) -> None:
 
 
 @pytest.mark.slow
+def test_every_chart_reaches_the_page_whole(rendered) -> None:
+    """The export sets each chart's SVG aside and puts it back (``pages.notebook_html``): the
+    page holds every chart of the notebook byte for byte, and every SVG element is closed
+    (a nested ``<svg>`` once cut a chart short and the HTML parser dropped its end tag)."""
+    _, out, _ = rendered
+    page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()
+    nb = json.loads((out / "teams" / f"{slugify('AVN-ELM')}.ipynb").read_text())
+    outputs = ["".join(o["data"]["text/html"]) for c in nb["cells"] for o in c.get("outputs", [])
+               if "text/html" in o.get("data", {})]  # fmt: skip
+    charts = [re.search(r"<svg xmlns:xlink.*?</svg>(?=<ul|</figure>)", o, re.S) for o in outputs]
+    charts = [m[0] for m in charts if m]
+    assert len(charts) >= len(MEASURES)
+    for chart in charts:
+        assert chart in page
+        assert chart.count("<svg") == chart.count("</svg>") == 1  # icons are groups, not <svg>
+    assert page.count("<svg") == page.count("</svg>")
+
+
+@pytest.mark.slow
 def test_how_to_run_notes_are_not_in_the_html_reports(rendered) -> None:
     _, out, _ = rendered
     page = (out / "teams" / f"{slugify('AVN-ELM')}.html").read_text()

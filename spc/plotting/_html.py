@@ -23,20 +23,26 @@ from spc.text.icons import icon_svg
 __all__ = ["chart_html"]
 
 _POINTS_PER_INCH = 72  # matplotlib's SVG user unit is the point
-_ICON_SIZE = re.compile(r'^<svg ([^>]*?)width="[^"]*" height="[^"]*"')
+_ICON_BOX = 100  # icon_svg draws in a 100 x 100 box
+_ROOT = re.compile(r"^<svg [^>]*>")
 
 
 def _icons_svg(ax: Axes) -> str:
-    """The icons recorded by ``plot(..., icons="page")`` as SVG elements in the chart's own
-    coordinates (points from the top left)."""
+    """The icons recorded by ``plot(..., icons="page")`` as SVG groups in the chart's own
+    coordinates (points from the top left). Groups, not nested ``<svg>`` elements: a page
+    tool that finds a chart by its closing tag (``spc.render.pages``) must find the chart's."""
     height = ax.figure.get_figheight()
     parts = []
     for key, x, y, size in getattr(ax, "_spc_icons", []):
-        at = (
-            f'x="{x * _POINTS_PER_INCH:.2f}" y="{(height - y - size) * _POINTS_PER_INCH:.2f}" '
-            f'width="{size * _POINTS_PER_INCH:.2f}" height="{size * _POINTS_PER_INCH:.2f}"'
+        icon = icon_svg(key)
+        body = _ROOT.sub("", icon)[: -len("</svg>")]
+        scale = size * _POINTS_PER_INCH / _ICON_BOX
+        left, top = x * _POINTS_PER_INCH, (height - y - size) * _POINTS_PER_INCH
+        label = re.search(r'aria-label="([^"]*)"', icon)
+        parts.append(
+            f'<g class="spc-icon" transform="translate({left:.2f} {top:.2f}) scale({scale:.4f})"'
+            f' role="img" aria-label="{label[1] if label else key}">{body}</g>'
         )
-        parts.append(_ICON_SIZE.sub(lambda m, at=at: f"<svg {m[1]}{at}", icon_svg(key)))
     return "".join(parts)
 
 
