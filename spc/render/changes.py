@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,7 +24,7 @@ from spc._files import csv_text, read_csv_text, write_atomic
 from spc.render.pages import page
 from spc.report.digest import SECTIONS, as_of, data_checks, digest, digest_text
 
-__all__ = ["DIGEST_STATE", "Digest", "digest_html", "write_digest"]
+__all__ = ["DIGEST_STATE", "Digest", "digest_baseline", "digest_html", "write_digest"]
 
 DIGEST_STATE = ".digest-state.json"
 _TITLES = {"concern": "Concerns", "improvement": "Improvements", "other": "Everything else"}
@@ -75,19 +76,17 @@ def _previous(out: Path) -> tuple[pd.DataFrame | None, dict[str, object]]:
     return summary, state
 
 
-def write_digest(
+def digest_baseline(
     out: Path,
     summary: pd.DataFrame,
     data: pd.DataFrame,
     month: str | None,
-    links: Mapping[str, str],
     summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
-) -> Digest:
-    """Compare ``summary`` (this render's conclusions) with the previous render's, write
-    changes.html/.csv/.txt and the state for the next render; call before summary.csv is
-    replaced. ``links`` maps a team to its page (relative to ``out``); ``summarise`` makes the
-    conclusions of the month before when there is no previous render (``month``: the
-    ``--as-of`` month, else the latest)."""
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """What this render's ``summary`` is compared with: the previous render's conclusions and
+    data checks, read from ``out`` (call before summary.csv is replaced); without a previous
+    render, those of the month before ``month`` (the ``--as-of`` month, else the latest), made
+    by ``summarise``. Returns ``(conclusions or None, state)`` for :func:`write_digest`."""
     report = data.attrs.get("report")
     problems = [str(p) for p in report.warnings] if report is not None else []
     before, state = _previous(out)
@@ -101,6 +100,27 @@ def write_digest(
             # the files' warnings cannot be dated: none is new in a first render's digest
             "problems": problems,
         }
+    return before, state
+
+
+def write_digest(
+    out: Path,
+    summary: pd.DataFrame,
+    data: pd.DataFrame,
+    month: str | None,
+    links: Mapping[str, str],
+    summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    baseline: tuple[pd.DataFrame | None, dict[str, Any]] | None = None,
+) -> Digest:
+    """Compare ``summary`` (this render's conclusions) with the previous render's, write
+    changes.html/.csv/.txt and the state for the next render; call before summary.csv is
+    replaced. ``links`` maps a team to its page (relative to ``out``); ``baseline`` is what
+    :func:`digest_baseline` found (made here with ``summarise`` when not given)."""
+    report = data.attrs.get("report")
+    problems = [str(p) for p in report.warnings] if report is not None else []
+    if baseline is None:
+        baseline = digest_baseline(out, summary, data, month, summarise)
+    before, state = baseline
     checks = data_checks(data, month)
     checks_before = pd.DataFrame(state.get("checks", []), columns=["team", "kind", "detail"])
     frame = digest(

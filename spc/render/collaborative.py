@@ -22,6 +22,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,7 @@ from spc.render.batch import (
     load_state,
     run_tasks,
 )
-from spc.render.changes import Digest, digest_html, write_digest
+from spc.render.changes import Digest, digest_baseline, digest_html, write_digest
 from spc.render.output import OutputFolder
 from spc.render.pages import no_data_page, slugify
 from spc.render.site import (
@@ -382,27 +383,28 @@ def _render(
         if config.workers > 1 and not config.dask_scheduler and len(tasks) > 1
         else None
     )
-    try:
-        summary = pd.DataFrame()
-        if covered:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SPCWarning)
-                summary = collaborative_summary(
-                    data[data["team"].isin(covered)],
-                    config.measures,
-                    config.rules,
-                    config.targets,
-                    config.settings,
-                )
-        interrupted: RenderInterrupted | None = None
+    shown = data[data["team"].isin(set(config.teams) | set(covered))]
+    # The render's conclusions (summary.csv, the grid, the digest and what it compares with)
+    # are drawn up in a thread while the workers render: the driver only waits on them, and
+    # done before the run they kept both cores waiting (1 s, and 1 s more after it on a
+    # first render's digest). Warnings are the reports' to show: ignored here, once for
+    # both threads (``catch_warnings`` is not thread-safe).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SPCWarning)
+        conclusions = ThreadPoolExecutor(1, thread_name_prefix="spc-conclusions")
         try:
-            outcomes = _run(config, tasks, summary, good, pool, folder, client, no_worker_timeout)
-        except RenderInterrupted as stop:
-            interrupted, outcomes = stop, stop.outcomes
-        pool = None  # run_tasks shut it down (or stopped it on Ctrl-C)
-    finally:
-        if pool is not None:
-            stop_pool(pool)
+            drawn_up = conclusions.submit(_conclusions, config, data, covered, shown)
+            interrupted: RenderInterrupted | None = None
+            try:
+                outcomes = _run(config, tasks, data, good, pool, folder, client, no_worker_timeout)
+            except RenderInterrupted as stop:
+                interrupted, outcomes = stop, stop.outcomes
+            pool = None  # run_tasks shut it down (or stopped it on Ctrl-C)
+            summary, baseline = drawn_up.result()
+        finally:
+            conclusions.shutdown(wait=False, cancel_futures=True)
+            if pool is not None:
+                stop_pool(pool)
     with _no_interrupts():  # a second Ctrl-C must not leave the index half done
         outcomes += _no_data_outcomes(out, no_data, data)
         for outcome in outcomes:
@@ -412,10 +414,7 @@ def _render(
             finish_formats(out, config.formats, outcomes)
         links = {e["name"]: e["html"] for e in earlier.values()}
         links |= {o.name: o.html for o in outcomes if o.html and o.name != OVERVIEW_TASK}
-        shown = data[data["team"].isin(set(config.teams) | set(covered))]
-        changes = write_digest(
-            out, summary, shown, config.as_of, links, summarise=_summariser(config)
-        )
+        changes = write_digest(out, summary, shown, config.as_of, links, baseline=baseline)
         write_summary(out, summary)
         kept_teams = [t for t in earlier if t not in config.teams]
         kept = [kept_entry(earlier[t], t in all_teams) for t in kept_teams]
@@ -436,17 +435,20 @@ def _render(
     return result
 
 
-def _summariser(config: RenderConfig) -> Any:
-    """The render's conclusions for other data (the digest's month before a first render)."""
+def _conclusions(
+    config: RenderConfig, data: pd.DataFrame, covered: list[str], shown: pd.DataFrame
+) -> tuple[pd.DataFrame, tuple[pd.DataFrame | None, dict[str, Any]]]:
+    """The render's conclusions for the ``covered`` teams, and what the digest compares them
+    with (``digest_baseline``: the previous render's, or the month before's on a first
+    render). Runs in a thread beside the workers; SPC warnings are already ignored."""
 
-    def summarise(data: pd.DataFrame) -> pd.DataFrame:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SPCWarning)
-            return collaborative_summary(
-                data, config.measures, config.rules, config.targets, config.settings
-            )
+    def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+        return collaborative_summary(
+            rows, config.measures, config.rules, config.targets, config.settings
+        )
 
-    return summarise
+    summary = summarise(data[data["team"].isin(covered)]) if covered else pd.DataFrame()
+    return summary, digest_baseline(config.out, summary, shown, config.as_of, summarise)
 
 
 @contextmanager
@@ -540,15 +542,18 @@ def _tasks(config: RenderConfig, teams: list[str], covered: list[str]) -> list[R
 def _run(
     config: RenderConfig,
     tasks: list[RenderTask],
-    summary: pd.DataFrame,
+    data: pd.DataFrame,
     good: list[str],
     pool: Any,
     folder: OutputFolder,
     client: Any,
     no_worker_timeout: float | None,
 ) -> list[TaskOutcome]:
-    """Run the tasks with a progress bar counted in charts (a team's measures)."""
-    per_team = summary.groupby("team").size().to_dict() if len(summary) else {}
+    """Run the tasks with a progress bar counted in charts (a team's measures with figures)."""
+    figures = data[data["value"].notna()]
+    if config.measures:
+        figures = figures[figures["measure"].isin(config.measures)]
+    per_team = figures.groupby("team")["measure"].nunique().to_dict() if len(figures) else {}
     total = sum(per_team.get(t.name, 1) for t in tasks)
     bar = _progress(total, config.progress)
 

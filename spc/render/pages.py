@@ -39,16 +39,55 @@ def slugify(name: str) -> str:
     return f"{stem}-{digest}"
 
 
+#: What nbconvert's HTMLExporter marks with BeautifulSoup after exporting, done here with a
+#: pattern (see ``_exporter``): cells' input and output areas focusable, images without alt
+#: text described.
+_FOCUSABLE = re.compile(
+    r'(<div class="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^"]*"[^>]*)>'
+)
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)([^>]*?)(/?)>")
+_NO_ALT = "No description has been provided for this image"
+
+
 @lru_cache(maxsize=1)
 def _exporter() -> Any:
-    """One nbconvert HTMLExporter per process, reused (2 s per standalone nbconvert call)."""
+    """One nbconvert HTMLExporter per process, reused (2 s per standalone nbconvert call).
+
+    It exports as nbconvert's does, without the last step: HTMLExporter parses the finished
+    page with BeautifulSoup and writes it out again to make output areas focusable and give
+    images alt text. For a report, most of that page is JupyterLab's style sheet: the parse
+    was a fifth of a page's time outside the kernel. The two edits are made with patterns
+    instead (``tests/test_render_pages.py`` checks the page is the one nbconvert writes)."""
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from traitlets.config import Config
+
+    class ReportExporter(HTMLExporter):  # type: ignore[misc]
+        def from_notebook_node(
+            self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
+        ) -> tuple[str, dict[str, Any]]:
+            # HTMLExporter.from_notebook_node (nbconvert 7) up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            body = _IMG_WITHOUT_ALT.sub(lambda m: f'<img{m[1]} alt="{_NO_ALT}"{m[2]}>', body)
+            return _FOCUSABLE.sub(r'\1 tabindex="0">', body), resources
 
     config = Config()
     # notes for people running the notebook (how to call papermill) are not for readers
     config.TagRemovePreprocessor.remove_cell_tags = {HIDDEN_TAG}
-    exporter = HTMLExporter(
+    exporter = ReportExporter(
         config=config,
         template_name="safety_report",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -67,11 +106,9 @@ _SVG_SLOT = re.compile(r'<span data-spc-svg="(\d+)"></span>')
 def notebook_html(nb: Any, title: str) -> str:
     """An executed notebook as a self-contained HTML page without code cells.
 
-    The charts' inline SVG is set aside while nbconvert exports and put back after: nbconvert
-    parses and re-serialises the whole page with BeautifulSoup (to mark images without alt
-    text and make outputs focusable), which for a team report's seventeen charts, each a few
-    hundred SVG elements, took most of the export. The SVG is the toolkit's own (described by
-    its ``aria-label``), so it needs neither; the page's bytes are otherwise the same.
+    The charts' inline SVG is set aside while nbconvert exports and put back after: the
+    template engine need not scan a few hundred SVG elements per chart (and nbconvert's own
+    exporter parsed and re-serialised them all with BeautifulSoup, most of the export).
     """
     charts: list[str] = []
 
