@@ -362,27 +362,40 @@ def _render(
     earlier = earlier_pages(out, load_state(out))
     # pages of earlier renders stay listed, and the overview covers them (see spc.render.site)
     others = [t for t in earlier if t not in config.teams and t in all_teams]
-    data, broken = _load(config.paths, [*config.teams, *others])
-    if config.as_of:
-        data = as_of_month(data, config.as_of)
-    with_figures = set(data.loc[data["value"].notna(), "team"]) if len(data) else set()
-    no_data = [t for t in config.teams if t not in broken and t not in with_figures]
-    good = [t for t in config.teams if t not in broken and t not in no_data]
-    if not good and not broken:
-        raise SPCError(
-            "the data files hold no figures for "
-            + ("any team" if len(config.teams) > 1 else repr(config.teams[0]))
-            + ": every measure is blank; fill in the figures and render again"
-        )
-    also = {t for t in others if t not in broken and t in with_figures}
-    covered = [t for t in all_teams if t in set(good) | also]  # in data order: a stable hash
-    # teams with data errors still run: their notebook's page says which rows are wrong
-    tasks = _tasks(config, [t for t in config.teams if t not in no_data], covered)
+    _check_notebooks(config)
+    # The data are checked (``_check_arguments``): the workers start now, so their kernels
+    # warm up while the driver loads the data and hashes the inputs.
     pool = (
         start_pool(config.workers, str(config.team_notebook.parent))
-        if config.workers > 1 and not config.dask_scheduler and len(tasks) > 1
+        if config.workers > 1
+        and not config.dask_scheduler
+        and len(config.teams) + (config.overview_notebook is not None) > 1
         else None
     )
+    try:
+        data, broken = _load(config.paths, [*config.teams, *others])
+        if config.as_of:
+            data = as_of_month(data, config.as_of)
+        with_figures = set(data.loc[data["value"].notna(), "team"]) if len(data) else set()
+        no_data = [t for t in config.teams if t not in broken and t not in with_figures]
+        good = [t for t in config.teams if t not in broken and t not in no_data]
+        if not good and not broken:
+            raise SPCError(
+                "the data files hold no figures for "
+                + ("any team" if len(config.teams) > 1 else repr(config.teams[0]))
+                + ": every measure is blank; fill in the figures and render again"
+            )
+        also = {t for t in others if t not in broken and t in with_figures}
+        covered = [t for t in all_teams if t in set(good) | also]  # data order: a stable hash
+        # teams with data errors still run: their notebook's page says which rows are wrong
+        tasks = _tasks(config, [t for t in config.teams if t not in no_data], covered)
+    except BaseException:
+        if pool is not None:
+            stop_pool(pool)
+        raise
+    if pool is not None and len(tasks) <= 1:  # one report: rendered here (``run_tasks``)
+        stop_pool(pool)
+        pool = None
     shown = data[data["team"].isin(set(config.teams) | set(covered))]
     # The render's conclusions (summary.csv, the grid, the digest and what it compares with)
     # are drawn up in a thread while the workers render: the driver only waits on them, and
@@ -480,23 +493,38 @@ def _no_data_outcomes(out: Path, teams: list[str], data: pd.DataFrame) -> list[T
     return outcomes
 
 
-def _tasks(config: RenderConfig, teams: list[str], covered: list[str]) -> list[RenderTask]:
-    """The overview of the ``covered`` teams (first: the longest task, to overlap) and one
-    report per team in ``teams``, each with the hash of everything its output depends on;
-    parameters are checked against each notebook before anything runs."""
-    common = config.parameters()
-    team_params = {
-        **common,
+def _team_parameters(config: RenderConfig) -> dict[str, Any]:
+    """A team report's parameters, but for ``team``."""
+    return {
+        **config.parameters(),
         "team": "",
         "period_start": "",
         "period_end": config.as_of or "",
         "interactive": False,
     }
-    overview_params = {**common, "teams": covered, "funnel_period": "", "as_of": config.as_of or ""}
-    check_parameters(config.team_notebook, team_params)
+
+
+def _overview_parameters(config: RenderConfig, covered: list[str]) -> dict[str, Any]:
+    """The overview's parameters for the ``covered`` teams."""
+    extra = {"teams": covered, "funnel_period": "", "as_of": config.as_of or ""}
+    return {**config.parameters(), **extra}
+
+
+def _check_notebooks(config: RenderConfig) -> None:
+    """Refuse before anything starts if a notebook does not declare every parameter the
+    render passes (``check_parameters``)."""
+    check_parameters(config.team_notebook, _team_parameters(config))
+    if config.overview_notebook is not None:
+        check_parameters(config.overview_notebook, _overview_parameters(config, []))
+
+
+def _tasks(config: RenderConfig, teams: list[str], covered: list[str]) -> list[RenderTask]:
+    """The overview of the ``covered`` teams (first: the longest task, to overlap) and one
+    report per team in ``teams``, each with the hash of everything its output depends on
+    (the notebooks' parameters are checked before: ``_check_notebooks``)."""
+    team_params = _team_parameters(config)
+    overview_params = _overview_parameters(config, covered)
     overview = config.overview_notebook
-    if overview is not None:
-        check_parameters(overview, overview_params)
     inputs = [*config.paths, *config.settings_files]
     source = _source_hash()
     # the files are hashed once, not once per report: per report it read and hashed the whole
