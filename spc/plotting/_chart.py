@@ -226,8 +226,9 @@ def plot(
         ax.set_ylabel(ylab if ylab is not None else y_axis_label(options))
         ax.set_xlabel(xlab if xlab is not None else _x_label(rows, options))
         caption_text = _caption_text(ax, res, key) if caption else ""
-        # kept for ``legend_html`` (a legend drawn outside the image, as the explorer does)
-        ax._spc_legend = [(short_label(label), h) for label, h in handles.items()]
+        # kept for ``legend_html`` (a legend outside the image, as the explorer and the
+        # reports show it): whole texts, as an HTML list wraps (matplotlib's legend cuts them)
+        ax._spc_legend = list(handles.items())
         legend_rows = 0
         if legend and handles:
             labels = [short_label(label) for label in handles]
