@@ -18,7 +18,7 @@ from spc._files import write_atomic
 from spc.data.chart_settings import ChartSettings
 from spc.engine.result import _apply_verdicts
 from spc.render.batch import STATE_FILE, RenderInterrupted, RenderTask, TaskOutcome, run_tasks
-from spc.render.collaborative import TEAM_NOTEBOOK, RenderConfig, _tasks
+from spc.render.plan import TEAM_NOTEBOOK, RenderConfig, render_tasks
 from spc.report import example_files
 
 
@@ -58,14 +58,16 @@ def test_report_hashes_read_the_data_files_once_not_once_per_team(tmp_path, monk
         return read_bytes(self)
 
     monkeypatch.setattr(pathlib.Path, "read_bytes", counting)
-    tasks = _tasks(_config(paths, teams, tmp_path / "out"), teams, teams)
+    tasks = render_tasks(_config(paths, teams, tmp_path / "out"), teams, teams)
     monkeypatch.undo()
     assert sorted(reads) == sorted(p.name for p in paths)  # each file once, for 40 reports
     hashes = [t.input_hash for t in tasks]
     assert len(set(hashes)) == len(teams)  # each report's own parameters count
     # a change to any data file changes every report's hash, so every report renders again
     paths[1].write_bytes(paths[1].read_bytes() + b"\n")
-    again = [t.input_hash for t in _tasks(_config(paths, teams, tmp_path / "out"), teams, teams)]
+    again = [
+        t.input_hash for t in render_tasks(_config(paths, teams, tmp_path / "out"), teams, teams)
+    ]
     assert not set(again) & set(hashes)
 
 

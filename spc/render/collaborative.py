@@ -16,7 +16,6 @@ renders outside any clone. The command line is ``spc.cli.render``.
 
 from __future__ import annotations
 
-import hashlib
 import signal
 import sys
 import threading
@@ -31,8 +30,6 @@ from typing import Any
 import pandas as pd
 
 from spc._files import write_atomic
-from spc._resources import resource_dir
-from spc._version import __version__
 from spc.data.catalogue import get_measure
 from spc.data.chart_settings import ChartSettings, read_chart_settings
 from spc.data.problems import DataValidationError
@@ -43,13 +40,20 @@ from spc.render.batch import (
     RenderInterrupted,
     RenderTask,
     TaskOutcome,
-    hash_inputs,
     load_state,
     run_tasks,
 )
 from spc.render.changes import Digest, digest_baseline, digest_html, write_digest
 from spc.render.output import OutputFolder
 from spc.render.pages import no_data_page, slugify
+from spc.render.plan import (
+    OVERVIEW_NOTEBOOK,
+    TEAM_NOTEBOOK,
+    RenderConfig,
+    check_notebooks,
+    check_parameters,
+    render_tasks,
+)
 from spc.render.site import (
     OVERVIEW_TASK,
     earlier_pages,
@@ -81,52 +85,7 @@ __all__ = [
     "render_collaborative",
 ]
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIR = resource_dir("notebooks")
-TEAM_NOTEBOOK = NOTEBOOK_DIR / "team_report.ipynb"
-OVERVIEW_NOTEBOOK = NOTEBOOK_DIR / "collaborative_overview.ipynb"
 FORMATS = ("html", "ipynb", "pdf")
-
-
-@dataclass(frozen=True)
-class RenderConfig:
-    """Everything one render needs, after the arguments have been checked.
-
-    ``paths``: the data files (change log included, folders opened); ``teams``: the teams to
-    render; ``settings_files``/``settings``: the chart settings file (if any) and what it
-    holds; ``overview_notebook``: None for team reports only.
-    """
-
-    paths: list[Path]
-    teams: list[str]
-    settings_files: list[Path]
-    settings: ChartSettings
-    out: Path
-    measures: Sequence[str] | None
-    rules: str
-    targets: dict[str, float] | None
-    workers: int
-    formats: Sequence[str]
-    force: bool
-    dask_scheduler: str | None
-    progress: bool
-    team_notebook: Path
-    overview_notebook: Path | None
-    timeout: float
-    token: str = ""
-    notes: tuple[str, ...] = ()
-    as_of: str | None = None
-
-    def parameters(self) -> dict[str, Any]:
-        """The notebook parameters every report shares."""
-        return {
-            "data_paths": [str(p) for p in self.paths],
-            "measures": list(self.measures or []),
-            "rules": self.rules,
-            "change_log": "",
-            "targets": dict(self.targets or {}),
-            "chart_settings": str(self.settings_files[0]) if self.settings_files else "",
-        }
 
 
 @dataclass
@@ -156,30 +115,6 @@ class RenderResult:
         if self.interrupted:
             return 130
         return 1 if self.failed else 0
-
-
-def _source_hash() -> str:
-    """Hash of the spc package source: a code change re-renders everything."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE_DIR.rglob("*.py")) + sorted(PACKAGE_DIR.rglob("*.toml")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
-    """Raise before any work starts if a parameter is not declared in the notebook.
-
-    papermill only warns about unknown parameters; a typo would silently render defaults.
-    """
-    import papermill
-
-    declared = set(papermill.inspect_notebook(str(notebook)))
-    unknown = sorted(set(parameters) - declared)
-    if unknown:
-        raise SPCError(
-            f"{notebook.name} has no parameter(s) {', '.join(unknown)}; it declares "
-            f"{', '.join(sorted(declared))}"
-        )
 
 
 def _broken_teams(paths: list[Path], teams: list[str]) -> dict[str, list[str]]:
@@ -362,7 +297,7 @@ def _render(
     earlier = earlier_pages(out, load_state(out))
     # pages of earlier renders stay listed, and the overview covers them (see spc.render.site)
     others = [t for t in earlier if t not in config.teams and t in all_teams]
-    _check_notebooks(config)
+    check_notebooks(config)
     # The data are checked (``_check_arguments``): the workers start now, so their kernels
     # warm up while the driver loads the data and hashes the inputs.
     pool = (
@@ -388,7 +323,7 @@ def _render(
         also = {t for t in others if t not in broken and t in with_figures}
         covered = [t for t in all_teams if t in set(good) | also]  # data order: a stable hash
         # teams with data errors still run: their notebook's page says which rows are wrong
-        tasks = _tasks(config, [t for t in config.teams if t not in no_data], covered)
+        tasks = render_tasks(config, [t for t in config.teams if t not in no_data], covered)
     except BaseException:
         if pool is not None:
             stop_pool(pool)
@@ -491,80 +426,6 @@ def _no_data_outcomes(out: Path, teams: list[str], data: pd.DataFrame) -> list[T
         write_atomic(out / html, no_data_page(team, message))
         outcomes.append(TaskOutcome(team, "no data", 0.0, message, None, html))
     return outcomes
-
-
-def _team_parameters(config: RenderConfig) -> dict[str, Any]:
-    """A team report's parameters, but for ``team``."""
-    return {
-        **config.parameters(),
-        "team": "",
-        "period_start": "",
-        "period_end": config.as_of or "",
-        "interactive": False,
-    }
-
-
-def _overview_parameters(config: RenderConfig, covered: list[str]) -> dict[str, Any]:
-    """The overview's parameters for the ``covered`` teams."""
-    extra = {"teams": covered, "funnel_period": "", "as_of": config.as_of or ""}
-    return {**config.parameters(), **extra}
-
-
-def _check_notebooks(config: RenderConfig) -> None:
-    """Refuse before anything starts if a notebook does not declare every parameter the
-    render passes (``check_parameters``)."""
-    check_parameters(config.team_notebook, _team_parameters(config))
-    if config.overview_notebook is not None:
-        check_parameters(config.overview_notebook, _overview_parameters(config, []))
-
-
-def _tasks(config: RenderConfig, teams: list[str], covered: list[str]) -> list[RenderTask]:
-    """The overview of the ``covered`` teams (first: the longest task, to overlap) and one
-    report per team in ``teams``, each with the hash of everything its output depends on
-    (the notebooks' parameters are checked before: ``_check_notebooks``)."""
-    team_params = _team_parameters(config)
-    overview_params = _overview_parameters(config, covered)
-    overview = config.overview_notebook
-    inputs = [*config.paths, *config.settings_files]
-    source = _source_hash()
-    # the files are hashed once, not once per report: per report it read and hashed the whole
-    # collaborative's data (23 s of a 1,000-team render's driver, growing with teams squared)
-    team_files = hash_inputs(files=[config.team_notebook, *inputs])
-    tasks = []
-    if covered and overview is not None:
-        tasks.append(
-            RenderTask(
-                name=OVERVIEW_TASK,
-                notebook=str(overview),
-                parameters=overview_params,
-                ipynb="overview.ipynb",
-                html="overview.html",
-                title=OVERVIEW_TASK,
-                input_hash=hash_inputs(overview_params, source, files=[overview, *inputs]),
-                timeout=config.timeout,
-                cwd=str(overview.parent),
-                token=config.token,
-            )
-        )
-    notebook = config.team_notebook
-    for team in teams:
-        slug = slugify(team)
-        params = {**team_params, "team": team}
-        tasks.append(
-            RenderTask(
-                name=team,
-                notebook=str(notebook),
-                parameters=params,
-                ipynb=f"teams/{slug}.ipynb",
-                html=f"teams/{slug}.html",
-                title=f"Patient safety measures: {team}",
-                input_hash=hash_inputs(params, source, team_files),
-                timeout=config.timeout,
-                cwd=str(notebook.parent),
-                token=config.token,
-            )
-        )
-    return tasks
 
 
 def _run(
