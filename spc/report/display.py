@@ -143,16 +143,21 @@ def _skipped_html(report: TeamReport) -> str:
 
 
 def team_report_blocks(report: TeamReport) -> Iterator[str]:
-    """The HTML blocks of a team report in order, each chart drawn as its block comes:
-    header, skipped measures, each measure's :func:`section_blocks`, data warnings, methods.
-    The notebook shows each in a cell output; ``"".join`` gives the page's content."""
-    yield header_html(report)
-    if report.skipped:
-        yield _skipped_html(report)
+    """The HTML of a team report in the pieces the notebook shows, one cell output each: the
+    header (with the measures not shown), one piece per measure (heading, chart, caption:
+    :func:`section_blocks`), then the data warnings with the methods. Each chart is drawn as
+    its piece comes; ``"".join`` gives the page's content.
+
+    A piece per measure rather than per block: a rendered notebook carries a third of the
+    outputs, each a message the kernel sends and the renderer checks."""
+    yield header_html(report) + _skipped_html(report)
     for section in report.sections:
-        yield from section_blocks(section)
-    yield data_warnings_html(report.data_warnings)
-    yield f"<h2>Methods</h2><p>{esc(report.methods)}</p>"
+        yield "".join(section_blocks(section))
+    yield data_warnings_html(report.data_warnings) + _methods_html(report)
+
+
+def _methods_html(report: TeamReport) -> str:
+    return f"<h2>Methods</h2><p>{esc(report.methods)}</p>"
 
 
 def show_team_report(report: TeamReport, interactive: bool = False) -> None:
@@ -179,8 +184,7 @@ def show_team_report(report: TeamReport, interactive: bool = False) -> None:
                 chart_settings=report.settings,
             )
         )
-    _html(data_warnings_html(report.data_warnings))
-    _html(f"<h2>Methods</h2><p>{esc(report.methods)}</p>")
+    _html(data_warnings_html(report.data_warnings) + _methods_html(report))
 
 
 def data_warnings_html(warnings: Sequence[str]) -> str:
