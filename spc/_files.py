@@ -7,10 +7,10 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> Path:
@@ -74,9 +74,14 @@ def csv_text(frame: pd.DataFrame, **kwargs: Any) -> str:
     in CR LF (RFC 4180, as Excel writes them), so a cell holding a line break or a carriage
     return is quoted and stays one cell.
 
+    >>> import pandas as pd
     >>> csv_text(pd.DataFrame({"team": ["=1+1", "W1"], "value": [-1.5, 2.0]}))
     "team,value\\r\\n'=1+1,-1.5\\r\\nW1,2.0\\r\\n"
     """
+    # pandas is imported here, not with the module: a render worker writes pages with this
+    # module and never needs pandas
+    from pandas.api.types import is_datetime64_any_dtype, is_numeric_dtype
+
     safe = frame.copy()
     for column in safe.columns:
         if not (is_numeric_dtype(safe[column]) or is_datetime64_any_dtype(safe[column])):
@@ -87,6 +92,8 @@ def csv_text(frame: pd.DataFrame, **kwargs: Any) -> str:
 
 def read_csv_text(path: str | os.PathLike[str]) -> pd.DataFrame:
     """A CSV this toolkit wrote, every cell as text, with :func:`neutralise` undone."""
+    import pandas as pd
+
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.columns = [unguard(c) for c in frame.columns]
     return frame.map(unguard)

@@ -19,15 +19,19 @@ import traceback
 from collections.abc import Sequence
 
 from spc._version import __version__
-from spc.cli.data import register as register_data
-from spc.cli.digest import register as register_digest
-from spc.cli.notebooks import register as register_notebooks
-from spc.cli.render import register as register_render
-from spc.cli.render import register_demo
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand registered."""
+    # The commands' modules (pandas, the engine) load here, not with this module: a render's
+    # worker processes start by importing the ``safety-spc`` script (multiprocessing's spawn),
+    # so what it imports at the top, every worker pays for (0.8 s of a core each).
+    from spc.cli.data import register as register_data
+    from spc.cli.digest import register as register_digest
+    from spc.cli.notebooks import register as register_notebooks
+    from spc.cli.render import register as register_render
+    from spc.cli.render import register_demo
+
     parser = argparse.ArgumentParser(
         prog="safety-spc",
         description="SPC charts and reports for patient safety collaboratives.",

@@ -36,8 +36,10 @@ ENGINE_NAME = "safety-spc-warm"
 KERNEL_DIR_PREFIX = "spc-kernel-"
 #: No history database: see the module docstring (it printed errors into reports).
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+#: What a report needs, imported while the kernel warms up (``import spc`` alone is lazy).
 _STARTUP_CODE = (
-    "import pandas, numpy, matplotlib, spc\n"
+    "import pandas, numpy, matplotlib, spc, spc.report, spc.report.display\n"
+    "import spc.plotting._chart, spc.plotting._html, spc.plotting._live\n"
     "import spc.render.kernel_state as _spc_ks\n"
     "_spc_ks.snapshot()\n"
     "del _spc_ks\n"
