@@ -199,6 +199,8 @@ def test_a_page_chart_has_its_icons_in_the_svg_and_its_legend_as_html() -> None:
         html.unescape(text) for text in re.findall(r"<span>([^<]*)</span>", legend)
     ]
     assert "1. PDSA 1: &lt;bay&gt; tagging" in legend
+    with pytest.raises(spc.SPCError, match="icons='pages'"):
+        plot(res, icons="pages")
 
 
 def test_target_line_and_mdc_icons() -> None:

@@ -188,6 +188,8 @@ def plot(
     >>> ax = spc.plot(res, annotations=log)      # doctest: +SKIP
     >>> spc.save(ax, "falls.png")                # doctest: +SKIP
     """
+    if isinstance(icons, str) and icons != "page":
+        raise SPCError(f"icons={icons!r}: give True, False or 'page'")
     rows, key = _select_facet(res, facet)
     options = dict(res.options)
     if units is not None:
@@ -281,7 +283,7 @@ def short_label(label: str) -> str:
 def icon_keys(rows: pd.DataFrame, options: Mapping[str, Any], variation: Any = None) -> list[str]:
     """The Making Data Count icons of a chart, left to right: variation (from the facet's
     verdict ``variation``, else the latest point's type), then assurance against the target.
-    None without a direction of improvement (as in MDC)."""
+    Empty without a direction of improvement (as in MDC)."""
     improvement = options.get("improvement")
     if improvement not in ("increase", "decrease") or "point_type" not in rows:
         return []
