@@ -181,3 +181,21 @@ def test_a_render_worker_loads_neither_pandas_nor_matplotlib() -> None:
     import spc
 
     assert callable(spc.qic) and "qic" in dir(spc) and spc.RULES
+
+
+@pytest.mark.parametrize("name", ["team_report.ipynb", "collaborative_overview.ipynb"])
+def test_declared_parameters_are_what_papermill_finds(name, tmp_path) -> None:
+    """The driver reads a notebook's parameters with ``ast`` (no papermill import before the
+    workers start): the same names as papermill's own inspection, also for a parameters cell
+    that ``ast`` cannot read (papermill then reads it)."""
+    import papermill
+
+    from spc.render.plan import declared_parameters
+
+    notebook = TEAM_NOTEBOOK.parent / name
+    assert declared_parameters(notebook) == set(papermill.inspect_notebook(str(notebook)))
+    nb = json.loads(notebook.read_text())
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    cell["source"] = ["%matplotlib inline\n", "ward: str = 'A'  # a ward\n", "n = 3\n"]
+    (tmp_path / name).write_text(json.dumps(nb))
+    assert declared_parameters(tmp_path / name) == {"ward", "n"}

@@ -9,7 +9,9 @@ silently render the defaults.
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ __all__ = [
     "RenderConfig",
     "check_notebooks",
     "check_parameters",
+    "declared_parameters",
     "render_tasks",
 ]
 
@@ -89,14 +92,42 @@ def _source_hash() -> str:
     return digest.hexdigest()
 
 
+def declared_parameters(notebook: Path) -> set[str]:
+    """The names the notebook's cell tagged ``parameters`` assigns: what
+    ``papermill.inspect_notebook`` lists, read with ``ast`` (importing papermill took the
+    driver half a second before its workers could start). Code ``ast`` cannot read (a
+    magic), or no such cell, is left to papermill."""
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        cell = next(
+            c
+            for c in nb["cells"]
+            if c["cell_type"] == "code" and "parameters" in c.get("metadata", {}).get("tags", [])
+        )
+        source = cell["source"]
+        tree = ast.parse(source if isinstance(source, str) else "".join(source))
+    except (OSError, ValueError, KeyError, TypeError, StopIteration, SyntaxError):
+        import papermill
+
+        return set(papermill.inspect_notebook(str(notebook)))
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
     """Raise before any work starts if a parameter is not declared in the notebook.
 
     papermill only warns about unknown parameters; a typo would silently render defaults.
     """
-    import papermill
-
-    declared = set(papermill.inspect_notebook(str(notebook)))
+    declared = declared_parameters(notebook)
     unknown = sorted(set(parameters) - declared)
     if unknown:
         raise SPCError(
