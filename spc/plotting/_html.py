@@ -5,26 +5,25 @@ Measured on the report chart (issue 14, ``benchmarks/bench_plot.py``): matplotli
 (an offset box laid out and measured on every save) cost a fifth of a chart's time and the two
 icons (about forty artists) a tenth. On a page neither needs matplotlib: the legend as a list
 wraps to any width and is read as text by screen readers (as the explorer shows it), and the
-icons are the same cached SVG as the overview's grid, placed where the chart left room for
+icons are the overview grid's SVG (``icon_svg_body``), placed where the chart left room for
 them. A chart drawn for a file (``spc.save``, the explorer's PNG export) keeps both inside the
 image.
 """
 
 from __future__ import annotations
 
-import re
+import html
 
 from matplotlib.axes import Axes
 
 from spc.plotting._inline import inline_svg
 from spc.plotting._legend import legend_html
-from spc.text.icons import icon_svg
+from spc.text.icons import icon_svg_body, icon_text
 
 __all__ = ["chart_html"]
 
 _POINTS_PER_INCH = 72  # matplotlib's SVG user unit is the point
-_ICON_BOX = 100  # icon_svg draws in a 100 x 100 box
-_ROOT = re.compile(r"^<svg [^>]*>")
+_ICON_BOX = 100  # icon_svg_body draws in a 100 x 100 box
 
 
 def _icons_svg(ax: Axes) -> str:
@@ -34,14 +33,11 @@ def _icons_svg(ax: Axes) -> str:
     height = ax.figure.get_figheight()
     parts = []
     for key, x, y, size in getattr(ax, "_spc_icons", []):
-        icon = icon_svg(key)
-        body = _ROOT.sub("", icon)[: -len("</svg>")]
         scale = size * _POINTS_PER_INCH / _ICON_BOX
         left, top = x * _POINTS_PER_INCH, (height - y - size) * _POINTS_PER_INCH
-        label = re.search(r'aria-label="([^"]*)"', icon)
         parts.append(
             f'<g class="spc-icon" transform="translate({left:.2f} {top:.2f}) scale({scale:.4f})"'
-            f' role="img" aria-label="{label[1] if label else key}">{body}</g>'
+            f' role="img" aria-label="{html.escape(icon_text(key))}">{icon_svg_body(key)}</g>'
         )
     return "".join(parts)
 

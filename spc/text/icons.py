@@ -126,6 +126,12 @@ def icon_dots(key: str) -> list[tuple[float, float, bool]]:
     return [(x, y, special and i >= 3) for i, (x, y) in enumerate(zip(xs, ys, strict=True))]
 
 
+def icon_text(key: str) -> str:
+    """The words of an icon (what a screen reader says), e.g. "Special cause variation:
+    improvement (lower)"; the key itself for an unknown key."""
+    return VARIATION_ICON_TEXT.get(key) or ASSURANCE_ICON_TEXT.get(key) or key
+
+
 @functools.lru_cache(maxsize=256)
 def icon_svg(key: str | None, size: int = 28) -> str:
     """Self-contained inline SVG for an icon key, with a ``<title>`` for screen readers.
@@ -134,12 +140,20 @@ def icon_svg(key: str | None, size: int = 28) -> str:
     """
     if not key:
         return ""
-    colour = icon_colour(key)
-    text = VARIATION_ICON_TEXT.get(key) or ASSURANCE_ICON_TEXT.get(key) or key
-    parts = [
+    text = html.escape(icon_text(key))
+    return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-        f'viewBox="0 0 100 100" role="img" aria-label="{html.escape(text)}">',
-        f"<title>{html.escape(text)}</title>",
+        f'viewBox="0 0 100 100" role="img" aria-label="{text}">'
+        f"<title>{text}</title>{icon_svg_body(key)}</svg>"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def icon_svg_body(key: str) -> str:
+    """The SVG elements that draw an icon in a 100 x 100 box (no root element, no title): for
+    :func:`icon_svg` and for a chart that sets the icon into its own SVG."""
+    colour = icon_colour(key)
+    parts = [
         f'<circle cx="50" cy="50" r="44" fill="white" stroke="{colour}" stroke-width="9"'
         + (' stroke-dasharray="14 9"/>' if icon_ring_dashed(key) else "/>"),
     ]
@@ -170,5 +184,4 @@ def icon_svg(key: str | None, size: int = 28) -> str:
             f'<text x="50" y="58" font-family="DejaVu Sans, Arial, sans-serif" font-size="42" '
             f'font-weight="bold" text-anchor="middle" fill="{colour}">{letter}</text>'
         )
-    parts.append("</svg>")
     return "".join(parts)
