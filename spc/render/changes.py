@@ -109,17 +109,14 @@ def write_digest(
     data: pd.DataFrame,
     month: str | None,
     links: Mapping[str, str],
-    summarise: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
-    baseline: tuple[pd.DataFrame | None, dict[str, Any]] | None = None,
+    baseline: tuple[pd.DataFrame | None, dict[str, Any]],
 ) -> Digest:
-    """Compare ``summary`` (this render's conclusions) with the previous render's, write
-    changes.html/.csv/.txt and the state for the next render; call before summary.csv is
-    replaced. ``links`` maps a team to its page (relative to ``out``); ``baseline`` is what
-    :func:`digest_baseline` found (made here with ``summarise`` when not given)."""
+    """Compare ``summary`` (this render's conclusions) with ``baseline``, what
+    :func:`digest_baseline` found before summary.csv was replaced; write changes.html/.csv/.txt
+    and the state for the next render. ``links`` maps a team to its page (relative to
+    ``out``)."""
     report = data.attrs.get("report")
     problems = [str(p) for p in report.warnings] if report is not None else []
-    if baseline is None:
-        baseline = digest_baseline(out, summary, data, month, summarise)
     before, state = baseline
     checks = data_checks(data, month)
     checks_before = pd.DataFrame(state.get("checks", []), columns=["team", "kind", "detail"])

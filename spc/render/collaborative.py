@@ -362,7 +362,7 @@ def _render(
             finish_formats(out, config.formats, outcomes)
         links = {e["name"]: e["html"] for e in earlier.values()}
         links |= {o.name: o.html for o in outcomes if o.html and o.name != OVERVIEW_TASK}
-        changes = write_digest(out, summary, shown, config.as_of, links, baseline=baseline)
+        changes = write_digest(out, summary, shown, config.as_of, links, baseline)
         write_summary(out, summary)
         kept_teams = [t for t in earlier if t not in config.teams]
         kept = [kept_entry(earlier[t], t in all_teams) for t in kept_teams]
