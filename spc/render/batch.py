@@ -28,7 +28,7 @@ from typing import Any
 from spc._files import write_atomic
 from spc.render.output import is_current, remove_partials
 from spc.render.pages import failure_page, notebook_html
-from spc.render.workers import KERNEL_NAME, start_pool, stop_pool
+from spc.render.workers import KERNEL_NAME, in_main_thread, in_pool_worker, start_pool, stop_pool
 
 __all__ = [
     "KERNEL_NAME",
@@ -122,7 +122,10 @@ def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
     """
     import papermill
 
-    import spc.render.warm
+    if in_pool_worker() and in_main_thread():
+        from spc.render.inprocess import ENGINE_NAME as engine
+    else:  # the driver itself, or a Dask worker's thread: a warm kernel
+        from spc.render.warm import ENGINE_NAME as engine
 
     out = Path(out_dir)
     ipynb_path = out / task.ipynb
@@ -135,7 +138,7 @@ def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
             task.notebook,
             str(tmp_ipynb),
             parameters=task.parameters,
-            engine_name=spc.render.warm.ENGINE_NAME,
+            engine_name=engine,
             kernel_name=KERNEL_NAME,
             progress_bar=False,
             request_save_on_cell_execute=False,

@@ -1,5 +1,8 @@
 """The batch renderer's local worker processes: they live exactly as long as their driver.
 
+Each worker runs its reports' notebooks in its own IPython shell (``spc.render.inprocess``):
+one process per core, no Jupyter kernel beside it.
+
 * Ctrl-C is the driver's to handle: workers start with SIGINT ignored (a terminal sends it to
   the whole process group), so no worker prints a traceback and the driver decides what stops.
 * A worker whose driver disappears (killed with SIGKILL, say) notices within half a second,
@@ -23,9 +26,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["KERNEL_NAME", "start_pool", "stop_pool", "warm_up"]
+__all__ = ["KERNEL_NAME", "in_main_thread", "in_pool_worker", "start_pool", "stop_pool", "warm_up"]
 
 KERNEL_NAME = "python3"
+_in_pool_worker = False
 #: How often a worker checks that its driver is still there (seconds).
 PARENT_POLL = 0.5
 
@@ -54,6 +58,8 @@ def _worker_init() -> None:
 
     from spc.render.warm import shutdown_all
 
+    global _in_pool_worker
+    _in_pool_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_now)
     util.Finalize(None, shutdown_all, exitpriority=10)
@@ -62,8 +68,19 @@ def _worker_init() -> None:
     ).start()
 
 
+def in_main_thread() -> bool:
+    """True where a cell's timeout can be enforced (``SIGALRM`` needs the main thread)."""
+    return threading.current_thread() is threading.main_thread()
+
+
+def in_pool_worker() -> bool:
+    """True in a worker of :func:`start_pool` (its notebooks run in its own shell)."""
+    return _in_pool_worker
+
+
 def warm_up(cwd: str) -> float:
-    """Import papermill/nbconvert and start this worker's kernel; returns the seconds taken.
+    """Import papermill, nbconvert and what a report needs, and set up this worker's shell;
+    returns the seconds taken.
 
     Submitted once per worker before the real tasks, so the start-up cost overlaps with the
     driver's own work (reading and checking the data).
@@ -71,11 +88,11 @@ def warm_up(cwd: str) -> float:
     start = time.perf_counter()
     import papermill  # noqa: F401 - the import is the point
 
+    from spc.render.inprocess import get_shell
     from spc.render.pages import _exporter
-    from spc.render.warm import get_warm_kernel
 
+    get_shell()
     _exporter()
-    get_warm_kernel(KERNEL_NAME, cwd)
     return time.perf_counter() - start
 
 
