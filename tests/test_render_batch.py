@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from spc._files import write_atomic
-from spc.render.batch import STATE_FILE, RenderTask, run_tasks
+from spc.render.batch import CRASHED, STATE_FILE, RenderTask, run_tasks
 from spc.render.pages import slugify
 
 NOTEBOOK = str(Path(__file__).parent / "notebooks" / "tiny_report.ipynb")
@@ -31,17 +32,20 @@ def make_tasks(teams: list[str], **params) -> list[RenderTask]:
     ]
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> tuple[Path, list]:
+@pytest.fixture(scope="module", params=[1, 2], ids=["kernel", "worker-shells"])
+def rendered(request, tmp_path_factory) -> tuple[Path, list]:
+    """One worker: the driver runs the notebooks on a warm kernel; two: each worker process
+    runs them in its own shell (``spc.render.inprocess``)."""
     out = tmp_path_factory.mktemp("render")
-    outcomes = run_tasks(make_tasks(["Ward A", HOSTILE, "007", "Bad"]), out, workers=1)
+    tasks = make_tasks(["Ward A", HOSTILE, "007", "Bad", "Ward B", "Ward C"])
+    outcomes = run_tasks(tasks, out, workers=request.param)
     return out, outcomes
 
 
 @pytest.mark.slow
 def test_one_failure_does_not_stop_the_others(rendered) -> None:
     out, outcomes = rendered
-    assert [o.status for o in outcomes] == ["rendered", "rendered", "rendered", "failed"]
+    assert [o.status for o in outcomes] == ["rendered"] * 3 + ["failed"] + ["rendered"] * 2
     bad = outcomes[3]
     assert "ValueError: bad data for Bad" in bad.error
     page = (out / bad.html).read_text()
@@ -53,10 +57,13 @@ def test_one_failure_does_not_stop_the_others(rendered) -> None:
 @pytest.mark.slow
 def test_each_report_starts_from_a_clean_kernel(rendered) -> None:
     out, outcomes = rendered
-    for outcome in outcomes[:3]:
+    for outcome in [*outcomes[:3], *outcomes[4:]]:
         page = (out / outcome.html).read_text()
-        # no variable left by the previous report (the notebook writes <p id=leak>)
+        # no variable, environment variable or matplotlib setting left by the previous report
         assert re.search(r'id="?leak"?>clean</p>', page)
+        assert re.search(r'id="?env"?>clean</p>', page)
+        assert not re.search(r'id="?width"?>7(\.0)?</p>', page)
+        assert 'src="data:image/png;base64,' in page  # the inline figure, as in Jupyter
         nb = json.loads((out / outcome.ipynb).read_text())
         counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
         assert counts == list(range(1, len(counts) + 1))
@@ -81,9 +88,9 @@ def test_no_partial_files_are_left(rendered) -> None:
 @pytest.mark.slow
 def test_rerun_without_changes_renders_nothing(rendered) -> None:
     out, _ = rendered
-    again = run_tasks(make_tasks(["Ward A", HOSTILE, "007", "Bad"]), out, workers=1)
+    again = run_tasks(make_tasks(["Ward A", HOSTILE, "007", "Bad", "Ward B", "Ward C"]), out)
     # unchanged reports are skipped; the failed one is retried (and fails again)
-    assert [o.status for o in again] == ["unchanged", "unchanged", "unchanged", "failed"]
+    assert [o.status for o in again] == ["unchanged"] * 3 + ["failed"] + ["unchanged"] * 2
 
 
 def test_write_atomic_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch) -> None:
@@ -104,6 +111,44 @@ def test_write_atomic_leaves_the_old_file_when_interrupted(tmp_path, monkeypatch
 def test_two_worker_processes(tmp_path) -> None:
     outcomes = run_tasks(make_tasks(["A", "B", "Bad"]), tmp_path, workers=2)
     assert [o.status for o in outcomes] == ["rendered", "rendered", "failed"]
+
+
+@pytest.mark.slow
+def test_a_report_that_kills_its_worker_fails_alone(tmp_path) -> None:
+    """A crash takes the worker process (and so the pool) down: the pool starts again and the
+    suspects run one at a time, so only the crashing report fails, with a page saying why."""
+    teams = ["A", "B", "Crasher", "C", "D", "E"]
+    tasks = [
+        RenderTask(
+            **{**t.__dict__, "parameters": t.parameters | {"kill_worker": t.name == "Crasher"}}
+        )
+        for t in make_tasks(teams)
+    ]
+    outcomes = run_tasks(tasks, tmp_path, workers=2)
+    status = {o.name: o.status for o in outcomes}
+    assert status == dict.fromkeys(teams, "rendered") | {"Crasher": "failed"}
+    crasher = outcomes[2]
+    assert crasher.error == CRASHED
+    assert "worker process rendering this report died" in (tmp_path / crasher.html).read_text()
+    for outcome in outcomes:
+        assert (tmp_path / outcome.html).is_file()
+    assert [p.name for p in tmp_path.rglob(".*") if p.name != STATE_FILE] == []
+
+
+@pytest.mark.slow
+def test_a_cell_past_its_timeout_fails_that_report_only(tmp_path) -> None:
+    slow = [
+        RenderTask(**{**t.__dict__, "parameters": t.parameters | {"sleep": 30}, "timeout": 2})
+        if t.name == "Slow"
+        else t
+        for t in make_tasks(["A", "Slow", "B"])
+    ]
+    start = time.monotonic()
+    outcomes = run_tasks(slow, tmp_path, workers=2)
+    assert time.monotonic() - start < 25
+    assert [o.status for o in outcomes] == ["rendered", "failed", "rendered"]
+    assert "CellTimeoutError" in outcomes[1].error
+    assert "timed out" in (tmp_path / outcomes[1].html).read_text()
 
 
 @pytest.mark.slow

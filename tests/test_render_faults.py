@@ -110,7 +110,7 @@ def test_ctrl_c_stops_in_seconds_writes_the_index_and_leaves_nothing(tmp_path) -
     proc = start_render(out, tmp, *MEASURE, "--workers", "2")
     wait_for_recorded(out, proc)
     started = descendants(proc)
-    assert len(started) >= 3  # two workers (and their kernels)
+    assert len(started) >= 2  # two workers
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=30)
@@ -137,13 +137,14 @@ def test_ctrl_c_stops_in_seconds_writes_the_index_and_leaves_nothing(tmp_path) -
 
 
 @pytest.mark.slow
-def test_killing_the_driver_stops_workers_and_kernels(tmp_path) -> None:
+def test_killing_the_driver_stops_its_workers(tmp_path) -> None:
     out, tmp = tmp_path / "reports", tmp_path / "tmp"
     proc = start_render(out, tmp, *MEASURE, "--workers", "2")
     wait_for_pages(out, proc)
     started = descendants(proc)
-    kernels = [p for p in started if "ipykernel" in " ".join(p.cmdline())]
-    assert kernels
+    commands = [" ".join(p.cmdline()) for p in started]
+    assert sum("spawn_main" in c for c in commands) == 2  # the workers
+    assert not any("ipykernel" in c for c in commands)  # they run the notebooks themselves
     proc.kill()
     proc.communicate(timeout=30)
     assert all_gone(started, limit=10) == []

@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -306,6 +307,8 @@ def run_tasks(
         if on_done:
             on_done(outcome)
 
+    pools = _Pools(pool)
+    pools.cwd = todo[0].cwd if todo else "."
     try:
         if dask_scheduler or dask_client is not None:
             _run_dask(todo, out_dir, finish, dask_scheduler, dask_client, no_worker_timeout)
@@ -313,15 +316,13 @@ def run_tasks(
             _run_here(todo, out_dir, finish)
         else:
             if pool is None:
-                pool = start_pool(min(workers, len(todo)), todo[0].cwd)
-            _run_pool(pool, todo, out_dir, finish)
-            pool = None
+                pools.start(min(workers, len(todo)), todo[0].cwd)
+            _run_pool(pools, todo, out_dir, finish)
     except KeyboardInterrupt:
         saver.flush()
         if on_stop is not None:
             on_stop()
-        if pool is not None:
-            stop_pool(pool)
+        pools.stop()
         remove_partials(out_dir)
         for task in tasks:
             if task.name not in outcomes:
@@ -331,8 +332,7 @@ def run_tasks(
         raise RenderInterrupted([outcomes[t.name] for t in tasks]) from None
     finally:
         saver.flush()  # what finished is recorded, whatever stopped the run
-        if pool is not None:  # an error other than Ctrl-C: do not leave workers behind
-            stop_pool(pool)
+        pools.stop()  # an error other than Ctrl-C: do not leave workers behind
     remove_partials(out_dir)
     return [outcomes[t.name] for t in tasks]
 
@@ -350,14 +350,74 @@ def _run_here(todo: list[RenderTask], out_dir: Path, finish: Callable) -> None:
     shutdown_all()
 
 
-def _run_pool(
-    pool: ProcessPoolExecutor, todo: list[RenderTask], out_dir: Path, finish: Callable
-) -> None:
-    """On the pool's workers; a worker that crashes fails its own task only."""
+class _Pools:
+    """The run's process pool, started again when a crashed worker broke it; :meth:`stop`
+    stops whichever is current (Ctrl-C, an error, or after a normal shutdown: a no-op)."""
+
+    def __init__(self, pool: ProcessPoolExecutor | None) -> None:
+        self.pool = pool
+        self.workers = pool._max_workers if pool is not None else 0  # type: ignore[attr-defined]
+        self.cwd = "."
+
+    def start(self, workers: int, cwd: str) -> ProcessPoolExecutor:
+        self.workers, self.cwd = workers, cwd
+        self.pool = start_pool(workers, cwd)
+        return self.pool
+
+    def restart(self) -> ProcessPoolExecutor:
+        self.stop()
+        return self.start(self.workers, self.cwd)
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            stop_pool(pool)
+
+
+#: A report whose worker process dies (a crash, the out-of-memory killer) fails with this.
+CRASHED = (
+    "the worker process rendering this report died (it crashed, or the machine ran out of "
+    "memory), also when the report ran alone: open the team's report notebook in JupyterLab "
+    "to see where it stops"
+)
+
+
+def _run_pool(pools: _Pools, todo: list[RenderTask], out_dir: Path, finish: Callable) -> None:
+    """On the pool's workers. A worker that dies breaks the whole pool (every unfinished
+    task's future fails): the pool is started again, and the tasks that may have been running
+    (the first ``workers + 1`` unfinished ones: what the pool had handed out) run one at a
+    time, so the one that kills its worker fails alone; the rest run in parallel again."""
+    order = {t.name: k for k, t in enumerate(todo)}
+    queue, suspects = list(todo), []
+    while queue or suspects:
+        pool = pools.pool if pools.pool is not None else pools.restart()
+        alone = bool(suspects)
+        batch = [suspects.pop(0)] if alone else queue
+        if not alone:
+            queue = []
+        lost = _run_batch(pool, batch, out_dir, finish)
+        if not lost:
+            continue
+        pools.restart()
+        lost.sort(key=lambda t: order[t.name])
+        if alone:
+            finish(TaskOutcome(lost[0].name, "failed", 0.0, CRASHED), lost[0])
+        else:
+            handed_out = pools.workers + 1
+            suspects, queue = lost[:handed_out], lost[handed_out:]
+    if pools.pool is not None:
+        pools.pool.shutdown(wait=True)
+        pools.pool = None
+
+
+def _run_batch(
+    pool: ProcessPoolExecutor, batch: list[RenderTask], out_dir: Path, finish: Callable
+) -> list[RenderTask]:
+    """Run ``batch`` on ``pool``; the tasks lost to a broken pool (a worker died)."""
     pending: dict[Future[TaskOutcome], RenderTask] = {
-        pool.submit(execute_task, t, str(out_dir)): t for t in todo
+        pool.submit(execute_task, t, str(out_dir)): t for t in batch
     }
-    waiting = set(pending)
+    waiting, lost = set(pending), []
     while waiting:
         # wait() with a timeout, not as_completed(): Ctrl-C is then seen within a second
         done, waiting = wait(waiting, timeout=1.0, return_when=FIRST_COMPLETED)
@@ -365,10 +425,13 @@ def _run_pool(
             task = pending[future]
             try:
                 outcome = future.result()
-            except Exception as exc:  # a crashed worker fails its own task only
+            except BrokenProcessPool:
+                lost.append(task)
+                continue
+            except Exception as exc:  # the task could not be sent or its result read
                 outcome = TaskOutcome(task.name, "failed", 0.0, _error_text(exc))
             finish(outcome, task)
-    pool.shutdown(wait=True)
+    return lost
 
 
 def _run_dask(
