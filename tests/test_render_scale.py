@@ -161,10 +161,11 @@ def test_verdicts_for_thousands_of_facets_in_well_under_a_second():
     assert (summary["variation_type"].iloc[::2] == "common_cause").all()
 
 
-def test_a_render_worker_loads_neither_pandas_nor_matplotlib() -> None:
-    """A worker process only drives its kernel and writes pages (papermill, nbconvert): the
+def test_a_kernel_driving_worker_loads_neither_pandas_nor_matplotlib() -> None:
+    """A Dask worker only drives its kernel and writes pages (papermill, nbconvert): the
     kernel does the charts. Importing the engine there cost each worker 0.9 s of a core at
-    every render (``import spc`` loads its API lazily, ``spc._files`` pandas only when used,
+    every render (a local pool's worker runs the cells itself and imports them once, in its
+    shell; ``import spc`` loads its API lazily, ``spc._files`` pandas only when used,
     and ``spc.cli``, which a spawned worker imports first as the ``safety-spc`` script does,
     its commands only when it builds its parser)."""
     code = (

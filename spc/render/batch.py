@@ -29,7 +29,7 @@ from typing import Any
 from spc._files import write_atomic
 from spc.render.output import is_current, remove_partials
 from spc.render.pages import failure_page, notebook_html
-from spc.render.workers import KERNEL_NAME, in_main_thread, in_pool_worker, start_pool, stop_pool
+from spc.render.workers import KERNEL_NAME, in_pool_worker, start_pool, stop_pool
 
 __all__ = [
     "KERNEL_NAME",
@@ -123,7 +123,7 @@ def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
     """
     import papermill
 
-    if in_pool_worker() and in_main_thread():
+    if in_pool_worker():  # a process pool runs its tasks in the worker's main thread
         from spc.render.inprocess import ENGINE_NAME as engine
     else:  # the driver itself, or a Dask worker's thread: a warm kernel
         from spc.render.warm import ENGINE_NAME as engine

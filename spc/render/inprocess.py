@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import signal
 import sys
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +48,6 @@ from papermill.engines import Engine, papermill_engines
 from traitlets.config import Config
 
 from spc.render import kernel_state
-from spc.render.workers import in_main_thread
 
 __all__ = ["ENGINE_NAME", "InProcessEngine", "get_shell"]
 
@@ -302,7 +302,7 @@ class InProcessEngine(Engine):
     ) -> Any:
         import os
 
-        if not in_main_thread():
+        if threading.current_thread() is not threading.main_thread():  # SIGALRM needs it
             raise RuntimeError(f"the {ENGINE_NAME} engine runs only in a process's main thread")
         shell = get_shell()
         # papermill has moved this process into the notebook's folder (its ``cwd``)

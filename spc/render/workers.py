@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["KERNEL_NAME", "in_main_thread", "in_pool_worker", "start_pool", "stop_pool", "warm_up"]
+__all__ = ["KERNEL_NAME", "in_pool_worker", "start_pool", "stop_pool", "warm_up"]
 
 KERNEL_NAME = "python3"
 _in_pool_worker = False
@@ -66,11 +66,6 @@ def _worker_init() -> None:
     threading.Thread(
         target=_watch_parent, args=(os.getppid(),), name="spc-watch-driver", daemon=True
     ).start()
-
-
-def in_main_thread() -> bool:
-    """True where a cell's timeout can be enforced (``SIGALRM`` needs the main thread)."""
-    return threading.current_thread() is threading.main_thread()
 
 
 def in_pool_worker() -> bool:
