@@ -63,7 +63,7 @@ from spc.render.site import (
     write_summary,
 )
 from spc.render.site import to_pdf as _to_pdf
-from spc.render.workers import start_pool, stop_pool
+from spc.render.workers import preload, start_pool, stop_pool
 from spc.report.content import (
     DEFAULT_RULES,
     check_rules,
@@ -173,6 +173,8 @@ def render_collaborative(
         as_of = month_text(as_of)  # "2024-3" or a bad month: refused before anything starts
     if out.exists() and not out.is_dir():
         raise SPCError(f"--out {out} is a file, not a folder: give a folder for the reports")
+    if workers > 1 and not dask_scheduler:
+        preload()  # what the workers import loads on the idle core while the data are checked
     # Mistakes in the arguments and the data are refused before any worker starts or
     # anything is written.
     paths, all_teams, selected, settings_files, settings, notes = _check_arguments(
