@@ -23,10 +23,12 @@ import importlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 __all__ = ["KERNEL_NAME", "in_pool_worker", "preload", "start_pool", "stop_pool", "warm_up"]
@@ -47,14 +49,34 @@ def _stop_now(*_: Any) -> None:
         os._exit(1)
 
 
-def _watch_parent(parent: int) -> None:
+def _gone(pid: int) -> bool:
+    """True once process ``pid`` has exited (a zombie, not yet reaped, counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:  # no /proc (macOS): ask the process itself
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def _watch_driver(driver: int) -> None:
+    """A worker forked by the fork server is the server's child, not the driver's: it watches
+    the driver itself (the server lives while any worker does, so waiting for it would
+    wait forever)."""
     while True:
         time.sleep(PARENT_POLL)
-        if os.getppid() != parent:
+        if _gone(driver):
             _stop_now()
 
 
-def _worker_init() -> None:
+def _worker_init(driver: int) -> None:
     """In each worker: shut kernels down at a normal exit, stop at once on SIGTERM or when
     the driver is gone, and leave Ctrl-C to the driver."""
     from multiprocessing import util
@@ -67,7 +89,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, _stop_now)
     util.Finalize(None, shutdown_all, exitpriority=10)
     threading.Thread(
-        target=_watch_parent, args=(os.getppid(),), name="spc-watch-driver", daemon=True
+        target=_watch_driver, args=(driver,), name="spc-watch-driver", daemon=True
     ).start()
 
 
@@ -110,14 +132,40 @@ PRELOAD = [
 ]
 
 
+_fork_server_failed = False
+
+
 def _context() -> Any:
     """Workers are forked from a fork server that has imported :data:`PRELOAD` (where the
-    system has one: Linux, macOS), else spawned afresh."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    system has one: Linux, macOS, and it started), else spawned afresh."""
+    if "forkserver" in multiprocessing.get_all_start_methods() and not _fork_server_failed:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _start_fork_server() -> None:
+    """Start the fork server (once per driver); on failure workers are spawned instead."""
+    global _fork_server_failed
+    from multiprocessing import connection, forkserver
+
+    chosen = connection.arbitrary_address
+    if sys.version_info < (3, 12) and sys.platform.startswith("linux"):
+        # Python 3.11 puts the server's socket file in a temporary folder: a long TMPDIR
+        # makes its path too long for a socket, and a driver killed outright leaves the
+        # folder behind. An abstract socket (a name starting with NUL, no file), which is
+        # what Python 3.12 uses on Linux, has neither problem.
+        connection.arbitrary_address = lambda family: (  # type: ignore[assignment]
+            f"\0spc-workers-{os.getpid()}" if family == "AF_UNIX" else chosen(family)
+        )
+    try:
+        with _sigint_ignored():
+            forkserver.ensure_running()
+    except OSError:
+        _fork_server_failed = True
+    finally:
+        connection.arbitrary_address = chosen
 
 
 @contextlib.contextmanager
@@ -138,12 +186,8 @@ def preload() -> None:
     """Start the fork server now, so that it imports what the workers need while the driver
     checks the data (on 2 cores the second one is otherwise idle then). It renders nothing
     and writes nothing; it exits with the driver."""
-    context = _context()
-    if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        with _sigint_ignored():
-            forkserver.ensure_running()
+    if _context().get_start_method() == "forkserver":
+        _start_fork_server()
 
 
 def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
@@ -155,7 +199,12 @@ def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
     """
     preload()
     context = _context()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
     if context.get_start_method() == "forkserver":
         # the server ignores SIGINT and its children start with its signal dispositions
         threading.Thread(
