@@ -110,7 +110,17 @@ def _parse_targets(items: Sequence[str]) -> dict[str, float]:
     return targets
 
 
+def _preload(workers: int, dask_scheduler: str | None = None) -> None:
+    """Start loading what the workers import at once, on the core that is otherwise idle
+    while this process imports the renderer and checks the data (it renders nothing)."""
+    if workers > 1 and not dask_scheduler:
+        from spc.render.workers import preload
+
+        preload()
+
+
 def _cli_render(args: argparse.Namespace) -> int:
+    _preload(args.workers, args.dask_scheduler)
     from spc.render.batch import RenderInterrupted
     from spc.render.collaborative import render_collaborative
 
@@ -166,6 +176,7 @@ def _print_notes(result: RenderResult) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    _preload(args.workers)
     from spc.render.batch import RenderInterrupted
     from spc.render.collaborative import render_collaborative
 

@@ -1,7 +1,9 @@
 """Batch rendering of parameterised report notebooks (papermill + nbconvert).
 
-``spc.render.batch`` executes notebooks in parallel on warm kernels (``spc.render.warm``)
-and ``spc.render.pages`` writes the HTML pages. ``spc.report`` decides what to render.
+``spc.render.batch`` executes notebooks in parallel: in worker processes that run the cells
+in their own shell (``spc.render.inprocess``), or on warm kernels (``spc.render.warm``) on a
+Dask cluster or with one worker; ``spc.render.pages`` writes the HTML pages. ``spc.report``
+decides what to render.
 """
 
 import sys

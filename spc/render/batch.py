@@ -1,12 +1,14 @@
 """Execute many parameterised notebooks with papermill: in parallel, fault-isolated, resumable.
 
 Design (measured on 2 cores; see ``benchmarks/bench_render.py``): one long-lived driver, one
-worker process per core, each worker reusing a warm kernel through the ``safety-spc-warm``
-papermill engine, and nbconvert's Python API reused in-process for HTML. Each task writes its
-outputs atomically; one task's failure (an exception in a cell, a timeout, a dead kernel) is
-recorded and never stops the others; an unchanged task (same inputs hash, its outputs still
-there) is skipped. With a Dask scheduler address, tasks run on that cluster instead
-(``spc.render.dask_run``).
+worker process per core, forked from a fork server that has imported what they need, each
+running its notebooks' cells in its own IPython shell (the ``safety-spc-inprocess`` papermill
+engine, ``spc.render.inprocess``), and nbconvert's Python API reused in-process for HTML.
+With one worker the driver runs the notebooks on a warm kernel (``safety-spc-warm``). Each
+task writes its outputs atomically; one task's failure (an exception in a cell, a timeout, a
+worker or kernel that dies) is recorded and never stops the others; an unchanged task (same
+inputs hash, its outputs still there) is skipped. With a Dask scheduler address, tasks run on
+that cluster instead (``spc.render.dask_run``), on warm kernels.
 
 Ctrl-C stops within seconds: the workers are killed, not waited for (``spc.render.workers``),
 temporary files are removed, and :class:`RenderInterrupted` carries the outcomes of the tasks
@@ -116,7 +118,8 @@ def _error_text(exc: BaseException) -> str:
 
 
 def execute_task(task: RenderTask, out_dir: str) -> TaskOutcome:
-    """Execute one notebook on this worker's warm kernel and write its outputs atomically.
+    """Execute one notebook (in this worker's shell, or on a warm kernel where tasks run in
+    threads or in the driver) and write its outputs atomically.
 
     Runs in a worker process (or a Dask worker). Never raises for a notebook failure: the
     executed notebook with the error is kept and a failure page is written instead.

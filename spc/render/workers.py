@@ -1,14 +1,17 @@
 """The batch renderer's local worker processes: they live exactly as long as their driver.
 
 Each worker runs its reports' notebooks in its own IPython shell (``spc.render.inprocess``):
-one process per core, no Jupyter kernel beside it.
+one process per core, no Jupyter kernel beside it. Workers are forked from a fork server
+(:func:`preload`) that imports papermill, nbconvert, pandas, matplotlib and spc once, while
+the driver checks the data; where there is no fork server (Windows) they are spawned.
 
 * Ctrl-C is the driver's to handle: workers start with SIGINT ignored (a terminal sends it to
   the whole process group), so no worker prints a traceback and the driver decides what stops.
 * A worker whose driver disappears (killed with SIGKILL, say) notices within half a second,
-  kills its kernels and exits, so nothing keeps writing into the output folder.
+  kills any kernel it started and exits, so nothing keeps writing into the output folder;
+  the fork server then exits too.
 * :func:`stop_pool` stops the workers at once (SIGKILL) instead of waiting for their current
-  reports, then kills the kernels they started and removes the kernels' temporary folders.
+  reports, then kills any kernels they started and removes the kernels' temporary folders.
 
 Example::
 
@@ -19,7 +22,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import importlib
 import multiprocessing
 import os
 import signal
@@ -106,7 +108,6 @@ def warm_up(cwd: str) -> float:
     driver's own work (reading and checking the data).
     """
     start = time.perf_counter()
-    importlib.import_module("spc.render.worker_imports")  # first: see its docstring
     import papermill  # noqa: F401 - the import is the point
 
     from spc.render.inprocess import get_shell
@@ -117,19 +118,8 @@ def warm_up(cwd: str) -> float:
     return time.perf_counter() - start
 
 
-#: What every worker imports before its first report: loaded once, by the fork server the
-#: workers are forked from, instead of once in each worker (2.5 s of a core each).
-PRELOAD = [
-    "spc.render.worker_imports",  # first: it keeps a slow optional import out
-    "papermill",
-    "spc.render.inprocess",
-    "spc.render.pages",
-    "matplotlib_inline.backend_inline",
-    "spc.report.display",
-    "spc.plotting._chart",
-    "spc.plotting._html",
-    "spc.plotting._live",
-]
+#: What the fork server imports (and so every worker it forks has): see that module.
+PRELOAD = ["spc.render.preload"]
 
 
 _fork_server_failed = False
