@@ -114,6 +114,20 @@ def test_two_worker_processes(tmp_path) -> None:
 
 
 @pytest.mark.slow
+def test_spawned_workers_where_there_is_no_fork_server(tmp_path, monkeypatch) -> None:
+    """Windows has no fork server (and one that cannot start is given up): workers are then
+    spawned afresh, and run the notebooks in their own shells all the same."""
+    import spc.render.workers as workers
+
+    monkeypatch.setattr(workers, "_fork_server_failed", True)
+    assert workers._context().get_start_method() == "spawn"
+    outcomes = run_tasks(make_tasks(["A", "B", "Bad"]), tmp_path, workers=2)
+    assert [o.status for o in outcomes] == ["rendered", "rendered", "failed"]
+    page = (tmp_path / outcomes[1].html).read_text()
+    assert re.search(r'id="?team"?>B</p>', page) and re.search(r'id="?leak"?>clean</p>', page)
+
+
+@pytest.mark.slow
 def test_a_report_that_kills_its_worker_fails_alone(tmp_path) -> None:
     """A crash takes the worker process (and so the pool) down: the pool starts again and the
     suspects run one at a time, so only the crashing report fails, with a page saying why."""
