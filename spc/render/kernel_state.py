@@ -1,8 +1,10 @@
-"""Runs *inside* a warm Jupyter kernel: snapshot the fresh state once, restore it per report.
+"""Runs where the cells run (a warm Jupyter kernel, or a worker's own shell): snapshot the
+fresh state once, restore it per report.
 
-A warm kernel renders many team reports one after another. Between two reports it must look
-like a fresh kernel to the notebook: empty namespace, the original working directory,
-environment variables and matplotlib settings, and no open figures. Imported modules stay
+A warm kernel or a worker's shell (``spc.render.inprocess``) renders many team reports one
+after another. Between two reports it must look like a fresh kernel to the notebook: empty
+namespace, the original working directory, environment variables and matplotlib settings,
+and no open figures. Imported modules stay
 loaded: that is the whole point (pandas, matplotlib and spc import once per worker).
 """
 
