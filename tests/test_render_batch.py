@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from spc._files import write_atomic
-from spc.render.batch import CRASHED, STATE_FILE, RenderTask, run_tasks
+from spc.render.batch import (
+    CRASHED,
+    GIVE_UP_AFTER,
+    KEEP_DYING,
+    STATE_FILE,
+    RenderTask,
+    run_tasks,
+)
 from spc.render.pages import slugify
 
 NOTEBOOK = str(Path(__file__).parent / "notebooks" / "tiny_report.ipynb")
@@ -147,6 +154,21 @@ def test_a_report_that_kills_its_worker_fails_alone(tmp_path) -> None:
     for outcome in outcomes:
         assert (tmp_path / outcome.html).is_file()
     assert [p.name for p in tmp_path.rglob(".*") if p.name != STATE_FILE] == []
+
+
+@pytest.mark.slow
+def test_workers_that_always_die_are_given_up(tmp_path) -> None:
+    """Every report kills its worker: after GIVE_UP_AFTER crashes in a row, even alone, the
+    rest fail with one message instead of a restart each."""
+    tasks = [
+        RenderTask(**{**t.__dict__, "parameters": t.parameters | {"kill_worker": True}})
+        for t in make_tasks(["A", "B", "C", "D", "E", "F"])
+    ]
+    outcomes = run_tasks(tasks, tmp_path, workers=2)
+    assert [o.status for o in outcomes] == ["failed"] * 6
+    errors = [o.error for o in outcomes]
+    assert errors == [CRASHED] * GIVE_UP_AFTER + [KEEP_DYING] * (6 - GIVE_UP_AFTER)
+    assert all((tmp_path / o.html).is_file() for o in outcomes)  # each has a page saying why
 
 
 @pytest.mark.slow

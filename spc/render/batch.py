@@ -385,6 +385,15 @@ CRASHED = (
 )
 
 
+#: Reports that kill their worker even alone, one after another, before the rest are given up.
+GIVE_UP_AFTER = 3
+KEEP_DYING = (
+    f"not rendered: {GIVE_UP_AFTER} reports in a row killed the worker process running them, "
+    "even alone, so the workers cannot run here (look for a crash or out-of-memory message "
+    "from the system, or run a team's report notebook in JupyterLab)"
+)
+
+
 def _run_pool(pools: _Pools, todo: list[RenderTask], out_dir: Path, finish: Callable) -> None:
     """On the pool's workers. A worker that dies breaks the whole pool (every unfinished
     task's future fails): the pool is started again, and the tasks that may have been running
@@ -392,13 +401,19 @@ def _run_pool(pools: _Pools, todo: list[RenderTask], out_dir: Path, finish: Call
     time, so the one that kills its worker fails alone; the rest run in parallel again."""
     order = {t.name: k for k, t in enumerate(todo)}
     queue, suspects = list(todo), []
+    crashed_in_a_row = 0
     while queue or suspects:
+        if crashed_in_a_row >= GIVE_UP_AFTER:  # no worker survives anything: stop trying
+            for task in [*suspects, *queue]:
+                finish(TaskOutcome(task.name, "failed", 0.0, KEEP_DYING), task)
+            break
         pool = pools.pool if pools.pool is not None else pools.restart()
         alone = bool(suspects)
         batch = [suspects.pop(0)] if alone else queue
         if not alone:
             queue = []
         lost = _run_batch(pool, batch, out_dir, finish)
+        crashed_in_a_row = crashed_in_a_row + 1 if alone and lost else 0
         if not lost:
             continue
         pools.restart()

@@ -52,11 +52,6 @@ from spc.render import kernel_state
 __all__ = ["ENGINE_NAME", "InProcessEngine", "get_shell"]
 
 ENGINE_NAME = "safety-spc-inprocess"
-#: What a report needs, imported once per worker (the same list a warm kernel starts with).
-STARTUP_CODE = (
-    "import pandas, numpy, matplotlib, spc, spc.report, spc.report.display\n"
-    "import spc.plotting._chart, spc.plotting._html, spc.plotting._live\n"
-)
 
 
 def _now() -> str:
@@ -222,7 +217,7 @@ def get_shell() -> _Shell:
         config.InteractiveShell.colors = "NoColor"
         shell = _Shell.instance(config=config)
         shell.enable_matplotlib("inline")
-        shell.run_cell(STARTUP_CODE, store_history=False, silent=True)
+        shell.run_cell(kernel_state.REPORT_IMPORTS, store_history=False, silent=True)
         if shell.outputs.cell:
             raise RuntimeError(f"the report modules did not import: {shell.outputs.cell}")
         kernel_state.snapshot()

@@ -14,6 +14,12 @@ import os
 import sys
 import warnings
 
+#: What a report needs, imported once where the cells run (``import spc`` alone is lazy).
+REPORT_IMPORTS = (
+    "import pandas, numpy, matplotlib, spc, spc.report, spc.report.display\n"
+    "import spc.plotting._chart, spc.plotting._html, spc.plotting._live\n"
+)
+
 _SNAPSHOT: dict[str, object] = {}
 
 

@@ -32,17 +32,15 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
+from spc.render import kernel_state
+
 ENGINE_NAME = "safety-spc-warm"
 KERNEL_DIR_PREFIX = "spc-kernel-"
 #: No history database: see the module docstring (it printed errors into reports).
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
-#: What a report needs, imported while the kernel warms up (``import spc`` alone is lazy).
-_STARTUP_CODE = (
-    "import pandas, numpy, matplotlib, spc, spc.report, spc.report.display\n"
-    "import spc.plotting._chart, spc.plotting._html, spc.plotting._live\n"
-    "import spc.render.kernel_state as _spc_ks\n"
-    "_spc_ks.snapshot()\n"
-    "del _spc_ks\n"
+#: Run as the kernel warms up: what a report imports, then the fresh state recorded.
+_STARTUP_CODE = kernel_state.REPORT_IMPORTS + (
+    "import spc.render.kernel_state as _spc_ks\n_spc_ks.snapshot()\ndel _spc_ks\n"
 )
 
 
