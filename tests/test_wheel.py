@@ -86,19 +86,26 @@ def test_installed_wheel_loads_the_example(installed) -> None:
     ]
 
 
-def test_installed_wheel_renders_a_team_report(installed) -> None:
+@pytest.mark.parametrize(
+    "teams, workers",
+    [([TEAM], "1"), ([TEAM, "BRK-OAK"], "2")],
+    ids=["one report on a kernel", "worker shells forked from the installed package"],
+)
+def test_installed_wheel_renders_team_reports(installed, tmp_path, teams, workers) -> None:
     outside, env = installed
-    out = outside / "reports"
+    out = tmp_path / "reports"
     _run(
-        [sys.executable, "-m", "spc.cli", "render", "--teams", TEAM, "--no-overview",
-         "--workers", "1", "--no-progress", "--out", str(out)],
+        [sys.executable, "-m", "spc.cli", "render", "--teams", *teams, "--no-overview",
+         "--workers", workers, "--no-progress", "--out", str(out)],
         outside,
         env,
     )  # fmt: skip
-    page = next((out / "teams").glob("*.html")).read_text(encoding="utf-8")
-    assert "Inpatient falls per 1,000 occupied bed days" in page
+    pages = sorted((out / "teams").glob("*.html"))
+    assert len(pages) == len(teams)
+    for page in pages:
+        assert "Inpatient falls per 1,000 occupied bed days" in page.read_text(encoding="utf-8")
     # the installed package computes what the source tree computes
-    expected = collaborative_summary(load_collaborative(None, teams=[TEAM]))
+    expected = collaborative_summary(load_collaborative(None, teams=teams))
     assert (out / "summary.csv").read_text() == expected.to_csv(index=False)
 
 
