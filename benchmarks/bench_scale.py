@@ -214,7 +214,7 @@ def _stop_processes(procs: Sequence[subprocess.Popen], grace: float = 10.0) -> N
     what is left after ``grace`` seconds; remove the kernels' temporary folders."""
     import psutil
 
-    from spc.render.warm import kill_kernels_of
+    from spc.render.kernel_dirs import kill_kernels_of
 
     children = _descendants(procs)
     for proc in procs:

@@ -48,7 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``safety-spc`` console script; returns the exit status."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the commands load: no traceback either
+        print("\nsafety-spc: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help()

@@ -6,10 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from spc.data.templates import TEMPLATES
-from spc.data.tidy import validate
 from spc.errors import SPCError, did_you_mean
 
 __all__ = ["register"]
@@ -107,6 +104,8 @@ def _measures_files_problem(paths: list[str] | None) -> str | None:
 
 
 def _cli_validate(args: argparse.Namespace) -> int:
+    from spc.data.tidy import validate  # pandas: imported only by the commands that need it
+
     problem = _measures_files_problem(args.measures)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -121,6 +120,8 @@ def _cli_validate(args: argparse.Namespace) -> int:
 
 
 def _cli_measures(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from spc.data.catalogue import measures
 
     problem = _measures_files_problem(args.measures)

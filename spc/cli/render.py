@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from spc.data.problems import DataValidationError
 from spc.errors import SPCError
-from spc.report.content import DEFAULT_RULES
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from spc.render.collaborative import RenderResult
@@ -52,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--teams", nargs="+", metavar="TEAM", help="only these teams")
     p.add_argument("--measures", nargs="+", metavar="ID", help="only these measure ids")
     p.add_argument(
-        "--rules", default=DEFAULT_RULES, help="signal rules: anhoej, ihi, mdc or western_electric"
+        "--rules", default=None, help="signal rules: anhoej, ihi, mdc or western_electric"
     )
     p.add_argument("--change-log", metavar="PATH", help="change/PDSA log CSV")
     p.add_argument(
@@ -121,8 +118,10 @@ def _preload(workers: int, dask_scheduler: str | None = None) -> None:
 
 def _cli_render(args: argparse.Namespace) -> int:
     _preload(args.workers, args.dask_scheduler)
+    from spc.data.problems import DataValidationError
     from spc.render.batch import RenderInterrupted
     from spc.render.collaborative import render_collaborative
+    from spc.report.content import DEFAULT_RULES
 
     try:
         targets = _parse_targets(args.target)
@@ -131,7 +130,7 @@ def _cli_render(args: argparse.Namespace) -> int:
             args.out,
             teams=args.teams,
             measures=args.measures,
-            rules=args.rules,
+            rules=args.rules or DEFAULT_RULES,
             change_log=args.change_log,
             targets=targets,
             chart_settings=args.chart_settings,
@@ -207,7 +206,7 @@ def print_table(result: RenderResult) -> None:
     print(f"\n{'report':<{width}}  {'status':<10} {'time':>6}  message")
     for name, status, secs, msg in rows:
         print(f"{name:<{width}}  {status:<10} {secs:>6}  {msg}")
-    counts = pd.Series([o.status for o in result.outcomes]).value_counts().to_dict()
+    counts = Counter(o.status for o in result.outcomes)
     print("\n" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     if result.kept:
         print(

@@ -12,15 +12,13 @@ Session/line number was not unique in database. History logging moved to new ses
 the report. Each kernel keeps its connection file and sockets in one temporary folder named
 after the worker process (``spc-kernel-<worker pid>-*``) with the kernel's pid in it, so a
 kernel whose worker was killed is found, stopped and its folder removed
-(:func:`kill_kernels_of`, and by the next kernel a worker starts).
+(``spc.render.kernel_dirs``, and by the next kernel a worker starts).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import tempfile
 import threading
 from pathlib import Path
@@ -33,9 +31,13 @@ from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
 from spc.render import kernel_state
+from spc.render.kernel_dirs import (
+    KERNEL_DIR_PREFIX,
+    clean_stale_kernel_dirs,
+    kill_kernel_dir,
+)
 
 ENGINE_NAME = "safety-spc-warm"
-KERNEL_DIR_PREFIX = "spc-kernel-"
 #: No history database: see the module docstring (it printed errors into reports).
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 #: Run as the kernel warms up: what a report imports, then the fresh state recorded.
@@ -100,55 +102,7 @@ class WarmKernel:
     def kill(self) -> None:
         """Stop the kernel at once (no messages) and remove its folder: for a worker that is
         being stopped, where a polite shutdown could wait on a busy kernel."""
-        _kill_kernel_dir(Path(self._socket_dir))
-
-
-def _kernel_pid(folder: Path) -> int | None:
-    """The pid in a kernel folder, if that process is still this folder's kernel (its command
-    line names the folder's connection file, so a reused pid is never killed)."""
-    try:
-        pid = int((folder / "kernel.pid").read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if str(folder).encode() in cmdline else None
-
-
-def _kill_kernel_dir(folder: Path) -> None:
-    pid = _kernel_pid(folder)
-    if pid is not None:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def kill_kernels_of(worker_pids: list[int]) -> None:
-    """Stop the kernels that the given (dead or dying) worker processes started, and remove
-    their folders. The driver calls it after stopping its workers."""
-    root = Path(tempfile.gettempdir())
-    for pid in worker_pids:
-        for folder in root.glob(f"{KERNEL_DIR_PREFIX}{pid}-*"):
-            _kill_kernel_dir(folder)
-
-
-def clean_stale_kernel_dirs() -> None:
-    """Remove the kernel folders of worker processes that no longer exist (a worker killed
-    with SIGKILL cannot clean up after itself; its kernel exits when it sees its parent go)."""
-    root = Path(tempfile.gettempdir())
-    for folder in root.glob(f"{KERNEL_DIR_PREFIX}*-*"):
-        owner = folder.name[len(KERNEL_DIR_PREFIX) :].split("-", 1)[0]
-        if owner.isdigit() and not _alive(int(owner)):
-            _kill_kernel_dir(folder)
+        kill_kernel_dir(Path(self._socket_dir))
 
 
 _local = threading.local()

@@ -44,9 +44,8 @@ PARENT_POLL = 0.5
 def _stop_now(*_: Any) -> None:
     """Kill this worker's kernels and exit without running anything else."""
     try:
-        from spc.render.warm import kill_all
-
-        kill_all()
+        if "spc.render.warm" in sys.modules:  # only a worker that started kernels has any
+            sys.modules["spc.render.warm"].kill_all()
     finally:
         os._exit(1)
 
@@ -196,9 +195,14 @@ def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
         initargs=(os.getpid(),),
     )
     if context.get_start_method() == "forkserver":
-        # the server ignores SIGINT and its children start with its signal dispositions
+        # The server ignores SIGINT and its children start with its signal dispositions. A
+        # daemon thread: a driver stopped (Ctrl-C) while the server still imports exits at
+        # once; workers forked meanwhile see it gone and exit too.
         threading.Thread(
-            target=_start_workers, args=(pool, workers, cwd), name="spc-start-workers"
+            target=_start_workers,
+            args=(pool, workers, cwd),
+            name="spc-start-workers",
+            daemon=True,
         ).start()
     else:
         with _sigint_ignored():
@@ -223,7 +227,7 @@ def worker_pids(pool: ProcessPoolExecutor) -> list[int]:
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Stop every worker now (their unfinished reports are abandoned), kill the kernels they
     started and remove the kernels' folders."""
-    from spc.render.warm import kill_kernels_of
+    from spc.render.kernel_dirs import kill_kernels_of
 
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pids = [p.pid for p in processes if p.pid is not None]
