@@ -346,7 +346,7 @@ def test_an_internal_error_is_one_line_and_a_log(tmp_path, capsys, monkeypatch) 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("spc.cli.data.validate", broken)
+    monkeypatch.setattr("spc.data.tidy.validate", broken)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
 
@@ -363,7 +363,7 @@ def test_a_system_error_is_one_line_in_the_systems_words(tmp_path, capsys, monke
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device", "/reports/index.html")
 
-    monkeypatch.setattr("spc.cli.data.validate", disk_full)
+    monkeypatch.setattr("spc.data.tidy.validate", disk_full)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
 
@@ -378,7 +378,7 @@ def test_ctrl_c_in_validate_is_one_line_and_130(capsys, monkeypatch) -> None:
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("spc.cli.data.validate", interrupted)
+    monkeypatch.setattr("spc.data.tidy.validate", interrupted)
     assert main(["validate", "anything.csv"]) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "Traceback" not in err
