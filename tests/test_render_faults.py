@@ -173,8 +173,9 @@ def test_two_renders_into_one_folder(tmp_path, capsys) -> None:
     assert f"another safety-spc render (process {first.pid}) is writing into {out}" in err
     assert len(err.strip().splitlines()) == 1
     first.send_signal(signal.SIGINT)
-    _, stderr = first.communicate(timeout=30)
-    assert first.returncode == 130 and "Traceback" not in stderr
+    stdout, stderr = first.communicate(timeout=30)
+    assert first.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr
 
 
 def test_out_that_is_a_file(tmp_path, capsys) -> None:
