@@ -31,6 +31,13 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "example"
 MEASURE = ["--measures", "falls_per_1000_obd"]
 
 
+def _sigint_as_in_a_terminal() -> None:
+    """A command a shell script runs in the background (``make test &``) starts with SIGINT
+    ignored, and Python then never turns Ctrl-C into KeyboardInterrupt: the render under test
+    starts with SIGINT as a terminal gives it, whatever started the tests."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_render(out: Path, tmp: Path, *args: str) -> subprocess.Popen:
     tmp.mkdir(exist_ok=True)
     env = dict(os.environ, TMPDIR=str(tmp))
@@ -40,6 +47,7 @@ def start_render(out: Path, tmp: Path, *args: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_sigint_as_in_a_terminal,
     )
 
 
