@@ -214,7 +214,7 @@ def get_shell() -> _Shell:
     if _shell is None:
         config = Config()
         config.HistoryManager.enabled = False
-        config.InteractiveShell.colors = "NoColor"
+        config.InteractiveShell.colors = "nocolor"
         shell = _Shell.instance(config=config)
         shell.enable_matplotlib("inline")
         shell.run_cell(kernel_state.REPORT_IMPORTS, store_history=False, silent=True)
