@@ -311,7 +311,6 @@ def run_tasks(
             on_done(outcome)
 
     pools = _Pools(pool)
-    pools.cwd = todo[0].cwd if todo else "."
     try:
         if dask_scheduler or dask_client is not None:
             _run_dask(todo, out_dir, finish, dask_scheduler, dask_client, no_worker_timeout)
@@ -319,7 +318,7 @@ def run_tasks(
             _run_here(todo, out_dir, finish)
         else:
             if pool is None:
-                pools.start(min(workers, len(todo)), todo[0].cwd)
+                pools.start(min(workers, len(todo)))
             _run_pool(pools, todo, out_dir, finish)
     except KeyboardInterrupt:
         saver.flush()
@@ -360,16 +359,15 @@ class _Pools:
     def __init__(self, pool: ProcessPoolExecutor | None) -> None:
         self.pool = pool
         self.workers = pool._max_workers if pool is not None else 0  # type: ignore[attr-defined]
-        self.cwd = "."
 
-    def start(self, workers: int, cwd: str) -> ProcessPoolExecutor:
-        self.workers, self.cwd = workers, cwd
-        self.pool = start_pool(workers, cwd)
+    def start(self, workers: int) -> ProcessPoolExecutor:
+        self.workers = workers
+        self.pool = start_pool(workers)
         return self.pool
 
     def restart(self) -> ProcessPoolExecutor:
         self.stop()
-        return self.start(self.workers, self.cwd)
+        return self.start(self.workers)
 
     def stop(self) -> None:
         if self.pool is not None:

@@ -303,7 +303,7 @@ def _render(
     # The data are checked (``_check_arguments``): the workers start now, so their kernels
     # warm up while the driver loads the data and hashes the inputs.
     pool = (
-        start_pool(config.workers, str(config.team_notebook.parent))
+        start_pool(config.workers)
         if config.workers > 1
         and not config.dask_scheduler
         and len(config.teams) + (config.overview_notebook is not None) > 1

@@ -15,7 +15,7 @@ the driver checks the data; where there is no fork server (Windows) they are spa
 
 Example::
 
-    >>> pool = start_pool(1, ".")            # doctest: +SKIP
+    >>> pool = start_pool(2)                 # doctest: +SKIP
     >>> stop_pool(pool)                      # doctest: +SKIP
 """
 
@@ -99,7 +99,7 @@ def in_pool_worker() -> bool:
     return _in_pool_worker
 
 
-def warm_up(cwd: str) -> float:
+def warm_up() -> float:
     """Import papermill, nbconvert and what a report needs, and set up this worker's shell;
     returns the seconds taken.
 
@@ -179,7 +179,7 @@ def preload() -> None:
         _start_fork_server()
 
 
-def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
+def start_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool of ``workers`` whose workers are already warming up.
 
     Forked from the fork server of :func:`preload` (started here if it is not running yet),
@@ -200,20 +200,20 @@ def start_pool(workers: int, cwd: str) -> ProcessPoolExecutor:
         # once; workers forked meanwhile see it gone and exit too.
         threading.Thread(
             target=_start_workers,
-            args=(pool, workers, cwd),
+            args=(pool, workers),
             name="spc-start-workers",
             daemon=True,
         ).start()
     else:
         with _sigint_ignored():
-            _start_workers(pool, workers, cwd)
+            _start_workers(pool, workers)
     return pool
 
 
-def _start_workers(pool: ProcessPoolExecutor, workers: int, cwd: str) -> None:
+def _start_workers(pool: ProcessPoolExecutor, workers: int) -> None:
     try:
         for _ in range(workers):
-            pool.submit(warm_up, cwd)  # each submit starts a worker, until there are enough
+            pool.submit(warm_up)  # each submit starts a worker, until there are enough
     except RuntimeError:
         pass  # the pool was stopped (Ctrl-C) before its workers had started
 
