@@ -405,7 +405,7 @@ def _run_pool(pools: _Pools, todo: list[RenderTask], out_dir: Path, finish: Call
             for task in [*suspects, *queue]:
                 finish(TaskOutcome(task.name, "failed", 0.0, KEEP_DYING), task)
             break
-        pool = pools.pool if pools.pool is not None else pools.restart()
+        pool = pools.pool or pools.restart()  # none after a crash: started when needed
         alone = bool(suspects)
         batch = [suspects.pop(0)] if alone else queue
         if not alone:
@@ -414,7 +414,7 @@ def _run_pool(pools: _Pools, todo: list[RenderTask], out_dir: Path, finish: Call
         crashed_in_a_row = crashed_in_a_row + 1 if alone and lost else 0
         if not lost:
             continue
-        pools.restart()
+        pools.stop()
         lost.sort(key=lambda t: order[t.name])
         if alone:
             finish(TaskOutcome(lost[0].name, "failed", 0.0, CRASHED), lost[0])

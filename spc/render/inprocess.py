@@ -33,6 +33,7 @@ Example::
 from __future__ import annotations
 
 import base64
+import os
 import signal
 import sys
 import threading
@@ -225,7 +226,7 @@ def get_shell() -> _Shell:
     return _shell
 
 
-def _execute_cell(shell: _Shell, cell: Any, index: int, timeout: float | None) -> None:
+def _execute_cell(shell: _Shell, cell: Any, timeout: float | None) -> None:
     """Run one code cell, its outputs into ``cell.outputs``; raise as nbclient would."""
     shell.outputs = _Outputs()
     cell.outputs = shell.outputs.cell
@@ -295,8 +296,6 @@ class InProcessEngine(Engine):
         execution_timeout: float | None = None,
         **kwargs: Any,
     ) -> Any:
-        import os
-
         if threading.current_thread() is not threading.main_thread():  # SIGALRM needs it
             raise RuntimeError(f"the {ENGINE_NAME} engine runs only in a process's main thread")
         shell = get_shell()
@@ -308,7 +307,7 @@ class InProcessEngine(Engine):
                 continue  # as nbclient: nothing to run
             try:
                 nb_man.cell_start(cell, index)
-                _execute_cell(shell, cell, index, execution_timeout)
+                _execute_cell(shell, cell, execution_timeout)
             except CellExecutionError as exc:
                 nb_man.cell_exception(nb_man.nb.cells[index], cell_index=index, exception=exc)
                 break
