@@ -157,6 +157,37 @@ def test_report_charts_from_the_reused_figure_match_new_figures() -> None:
             assert section_blocks(section)[1] == fresh, (team, section.measure)
 
 
+def test_overview_small_multiples_from_kept_figures_match_new_figures() -> None:
+    """The overview draws every measure's small multiples into kept figures, one per grid
+    shape (``LiveFacets``): each figure's SVG must be byte for byte a new figure's, whatever
+    came before it. Every measure in catalogue order, then backwards; with one team fewer on
+    some measures, so a 3 x 4 grid is kept with a hidden panel, then filled again; and with
+    four teams, so a second grid shape is kept beside the first."""
+    from spc.data.catalogue import get_measure
+    from spc.plotting import inline_svg, plot_facets
+    from spc.report.content import team_charts
+    from spc.report.display import small_multiples_html
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load_collaborative(None)
+        teams = sorted(data["team"].unique())
+        assert len(teams) == 12
+        charts = team_charts(data, None, "anhoej", None, None)
+        eleven = team_charts(data[data["team"] != teams[0]], None, "anhoej", None, None)
+        four = team_charts(data[data["team"].isin(teams[:4])], None, "anhoej", None, None)
+    assert len(charts) >= 15
+    results = list(charts.items())
+    sequence = [*results, *reversed(results)]
+    sequence[3::4] = [(m, eleven[m]) for m, _ in sequence[3::4]]
+    sequence[5::6] = [(m, four[m]) for m, _ in sequence[5::6]]
+    for m_id, res in sequence:
+        title = get_measure(m_id).title
+        fresh = inline_svg(plot_facets(res, title=title), "alt", close=True)
+        kept = small_multiples_html(res, title, "alt")
+        assert kept == fresh, m_id
+
+
 def test_interactive_team_report_opens_the_explorer_on_each_measure(elm, monkeypatch) -> None:
     """``show_team_report(interactive=True)`` (the notebook's ``interactive`` parameter) shows
     each chart with an explorer opened on that team, measure, rule set and chart settings."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = [
     "LiveChart",
+    "LiveFacets",
     "chart_html",
     "close",
     "draw_icon",
@@ -34,11 +35,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # ``LiveChart`` imports matplotlib, so it is loaded only when asked for
+    # ``LiveChart`` and ``LiveFacets`` import matplotlib, so they are loaded only when asked for
     if name == "LiveChart":
         from spc.plotting._live import LiveChart
 
         return LiveChart
+    if name == "LiveFacets":
+        from spc.plotting._facets import LiveFacets
+
+        return LiveFacets
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -19,7 +19,29 @@ from matplotlib.figure import Figure
 
 from spc.plotting._style import FIGSIZE, STYLE_RC
 
-__all__ = ["LiveChart"]
+__all__ = ["LiveChart", "clear_axes"]
+
+
+def clear_axes(ax: Axes) -> None:
+    """Empty ``ax`` of everything a chart drew into it, keeping its ticks (the costly part of a
+    new Axes), so that the next chart drawn into it is the chart a new Axes would show."""
+    for artist in [
+        *ax.lines,
+        *ax.texts,
+        *ax.patches,
+        *ax.collections,
+        *ax.images,
+        *ax.artists,
+        *ax.child_axes,
+    ]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.relim()
+    ax.set_autoscale_on(True)
+    # a chart of categories leaves fixed ticks behind; dates and numbers set their own
+    ax.xaxis.set_major_locator(ticker.AutoLocator())
+    ax.xaxis.set_major_formatter(ticker.ScalarFormatter())
 
 
 class LiveChart:
@@ -37,26 +59,9 @@ class LiveChart:
             self.ax = self.figure.add_subplot()
 
     def _clear(self) -> None:
-        ax = self.ax
-        for artist in [
-            *ax.lines,
-            *ax.texts,
-            *ax.patches,
-            *ax.collections,
-            *ax.images,
-            *ax.artists,
-            *ax.child_axes,
-        ]:
-            artist.remove()
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
+        clear_axes(self.ax)
         self.figure.legends.clear()
         self.figure.texts.clear()
-        ax.relim()
-        ax.set_autoscale_on(True)
-        # a chart of categories leaves fixed ticks behind; dates and numbers set their own
-        ax.xaxis.set_major_locator(ticker.AutoLocator())
-        ax.xaxis.set_major_formatter(ticker.ScalarFormatter())
 
     def draw(self, res: Any, **options: Any) -> Axes:
         """Draw ``res`` (as :func:`spc.plotting.plot` does on a figure of its own) in place of

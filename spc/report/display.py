@@ -44,6 +44,11 @@ _STYLE = """<style>
 </style>"""
 
 
+#: This thread's kept figures: a report draws many charts of a few sizes (``LiveChart``,
+#: ``LiveFacets``).
+_REUSED = threading.local()
+
+
 def _display(obj: Any) -> None:
     from IPython.display import display
 
@@ -56,14 +61,27 @@ def _html(text: str) -> None:
     _display(HTML(f'<div class="spc-report">{text}</div>'))
 
 
-def figure_html(fig: Any, alt: str) -> str:
+def figure_html(fig: Any, alt: str, close: bool = True) -> str:
     """A figure (small multiples, a funnel plot) as an inline ``<svg role="img">`` whose
     ``aria-label`` is ``alt`` (what a screen reader reads, as an image's alt text); the figure
-    is closed. SVG rather than PNG: about half the time to encode, a third of the bytes, sharp
-    at any zoom and in a printed PDF."""
+    is closed unless ``close`` is false (a kept figure's). SVG rather than PNG: about half the
+    time to encode, a third of the bytes, sharp at any zoom and in a printed PDF."""
     from spc.plotting import inline_svg
 
-    return inline_svg(fig, alt, close=True)
+    return inline_svg(fig, alt, close=close)
+
+
+def small_multiples_html(res: Any, title: str, alt: str) -> str:
+    """A measure's small multiples (one panel per team) as :func:`figure_html` shows them,
+    drawn into this thread's kept figures (``spc.plotting.LiveFacets``): the overview draws
+    one per measure, nearly all of one grid shape, and a kept grid keeps its Axes and ticks
+    (the SVG is byte for byte that of a new figure; two fifths less time)."""
+    live = getattr(_REUSED, "facets", None)
+    if live is None:
+        from spc.plotting import LiveFacets
+
+        live = _REUSED.facets = LiveFacets()
+    return figure_html(live.draw(res, title=title), alt, close=False)
 
 
 def _period_text(report: TeamReport) -> str:
@@ -100,9 +118,6 @@ def annotations_for(section: MeasureSection) -> pd.DataFrame | None:
     """The change-log entries of a section as (date, text) rows for the chart, or None."""
     notes = section.annotations
     return notes if notes is not None and len(notes) else None
-
-
-_REUSED = threading.local()
 
 
 #: How a report draws a section's chart: the legend and icons are set into the page
@@ -261,7 +276,7 @@ def overview_blocks(
     """The HTML blocks of the collaborative overview in order (see :func:`show_overview`),
     each chart drawn as its block comes."""
     from spc.data.catalogue import get_measure
-    from spc.plotting import funnel, plot_facets
+    from spc.plotting import funnel
     from spc.text.labels import humanise
 
     settings = as_chart_settings(settings)
@@ -285,9 +300,8 @@ def overview_blocks(
         if len(rows) > SMALL_MULTIPLES_MAX_TEAMS:
             yield _verdict_counts_html(rows)
             continue
-        yield figure_html(
-            plot_facets(charts[m_id], title=m.title),
-            f"{m.title}: one small chart per team, {m.unit}",
+        yield small_multiples_html(
+            charts[m_id], m.title, f"{m.title}: one small chart per team, {m.unit}"
         )
     funnel_ids = funnel_measures(chosen)
     if funnel_ids:
