@@ -203,6 +203,36 @@ def test_a_page_chart_has_its_icons_in_the_svg_and_its_legend_as_html() -> None:
         plot(res, icons="pages")
 
 
+def test_page_small_multiples_have_each_panels_icons_where_matplotlib_draws_them() -> None:
+    """``plot_facets(icons="page")`` + ``facets_html`` (the overview): every panel's icons, in
+    order, as SVG groups exactly where the same figure drawn for a file has them."""
+    from spc.plotting import facets_html
+
+    data = spc.load_example()
+    res = spc.chart_measure(data, "falls_per_1000_obd")
+    drawn = plot_facets(res)  # for a file: icons drawn by matplotlib
+    dpi = drawn.dpi
+    expected = []
+    for ax in drawn.axes:
+        for ring in (p for p in ax.patches if (p.get_gid() or "").startswith("icon:")):
+            box = ring.get_data_transform()  # the icon's 0-1 box, without the circle's own
+            (x0, y0), (x1, _y1) = box.transform([(0, 0), (1, 1)]) / dpi
+            expected.append((ring.get_gid().removeprefix("icon:"), x0, y0, x1 - x0))
+    plt.close(drawn)
+    fig = plot_facets(res, icons="page")
+    assert not [p for ax in fig.axes for p in ax.patches if p.get_gid()]  # none drawn
+    assert len(expected) >= len(fig.axes) >= 12
+    assert [k for k, *_ in fig._spc_icons] == [k for k, *_ in expected]
+    assert np.allclose([place for _, *place in fig._spc_icons], [p for _, *p in expected])
+    page = facets_html(fig, "Falls by team")
+    texts = VARIATION_ICON_TEXT | ASSURANCE_ICON_TEXT
+    labels = re.findall(r'<g class="spc-icon" [^>]* aria-label="([^"]*)"', page)
+    assert labels == [html.escape(texts[k]) for k, *_ in expected]
+    assert page.count("<svg") == 1 and page.rstrip().endswith("</svg>")
+    with pytest.raises(spc.SPCError, match="icons='pages'"):
+        plot_facets(res, icons="pages")
+
+
 def test_target_line_and_mdc_icons() -> None:
     res = result("p", target=15.0, improvement="decrease")
     ax = plot(res)

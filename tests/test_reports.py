@@ -164,7 +164,7 @@ def test_overview_small_multiples_from_kept_figures_match_new_figures() -> None:
     some measures, so a 3 x 4 grid is kept with a hidden panel, then filled again; and with
     four teams, so a second grid shape is kept beside the first."""
     from spc.data.catalogue import get_measure
-    from spc.plotting import inline_svg, plot_facets
+    from spc.plotting import facets_html, plot_facets
     from spc.report.content import team_charts
     from spc.report.display import small_multiples_html
 
@@ -183,7 +183,7 @@ def test_overview_small_multiples_from_kept_figures_match_new_figures() -> None:
     sequence[5::6] = [(m, four[m]) for m, _ in sequence[5::6]]
     for m_id, res in sequence:
         title = get_measure(m_id).title
-        fresh = inline_svg(plot_facets(res, title=title), "alt", close=True)
+        fresh = facets_html(plot_facets(res, title=title, icons="page"), "alt", close=True)
         kept = small_multiples_html(res, title, "alt")
         assert kept == fresh, m_id
 

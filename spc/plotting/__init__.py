@@ -25,6 +25,7 @@ __all__ = [
     "chart_html",
     "close",
     "draw_icon",
+    "facets_html",
     "funnel",
     "inline_svg",
     "legend_html",
@@ -82,6 +83,14 @@ def chart_html(ax: Axes, description: str) -> str:
     from spc.plotting._html import chart_html as _chart_html
 
     return _chart_html(ax, description)
+
+
+def facets_html(fig: Figure, description: str, close: bool = True) -> str:
+    """Small multiples drawn with ``icons="page"`` as the reports show them: inline SVG with
+    each panel's icons (see ``_html``); ``close`` closes the figure (not a kept one's)."""
+    from spc.plotting._html import facets_html as _facets_html
+
+    return _facets_html(fig, description, close)
 
 
 def draw_icon(ax: Axes, key: str) -> Axes:

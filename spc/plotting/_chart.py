@@ -34,6 +34,7 @@ from spc.plotting._axes import (
 from spc.plotting._icons import add_icons, icon_places
 from spc.plotting._layout import (
     AXIS_BOTTOM_IN,
+    COMPACT_ICON_IN,
     HANDLE_LENGTH,
     ICON_IN,
     ICON_PAD_IN,
@@ -533,4 +534,4 @@ def _icons(
 ) -> None:
     keys = icon_keys(rows, options, variation)
     if keys:
-        add_icons(ax, keys, size=0.26 if compact else 0.42)
+        add_icons(ax, keys, size=COMPACT_ICON_IN if compact else ICON_IN, pad=ICON_PAD_IN)

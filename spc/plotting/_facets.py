@@ -17,14 +17,18 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from spc.errors import SPCError
 from spc.plotting._axes import legend_handles, set_date_ticks, x_numeric
 from spc.plotting._chart import (
     LEGEND_ROW_IN,
     default_title,
     draw_chart,
+    icon_keys,
     short_label,
     variation_types,
 )
+from spc.plotting._icons import icon_places
+from spc.plotting._layout import COMPACT_ICON_IN, ICON_PAD_IN
 from spc.plotting._live import clear_axes
 from spc.plotting._style import STYLE_RC
 from spc.text.labels import facet_title, period_of, split_facets, y_axis_label
@@ -99,7 +103,7 @@ def plot_facets(
     ylab: str | None = None,
     units: str | None = None,
     annotations: Any = None,
-    icons: bool = True,
+    icons: bool | str = True,
     centre_labels: bool | None = None,
     panel_size: tuple[float, float] | None = None,
 ) -> Figure:
@@ -107,10 +111,13 @@ def plot_facets(
 
     ``ncols`` defaults to 4 up to 16 panels, then about sqrt(1.6 n) (8 at 40 wards).
     ``sharey=True`` puts every panel on one y scale (for comparing levels, not just patterns).
-    Panel size defaults to 2.6 x 1.9 inches (2.0 x 1.5 above 16 panels).
+    Panel size defaults to 2.6 x 1.9 inches (2.0 x 1.5 above 16 panels). ``icons="page"``
+    leaves the panels' Making Data Count icons for a page to set in (``facets_html``):
+    ``fig._spc_icons`` lists ``(key, x, y, size)`` in inches from the figure's bottom left.
 
     >>> fig = spc.plot_facets(res, ncols=4)     # doctest: +SKIP
     """
+    _check_icons(icons)
     groups = split_facets(res.data, res.options)
     grid = _grid(len(groups), ncols, sharey, panel_size)
     fig, axes = grid.make(pyplot=True)
@@ -148,6 +155,7 @@ class LiveFacets:
         **options: Any,
     ) -> Figure:
         """Draw ``res`` as :func:`plot_facets` would, into this object's figure of its grid."""
+        _check_icons(options.get("icons", True))
         groups = split_facets(res.data, res.options)
         grid = _grid(len(groups), ncols, sharey, panel_size)
         kept = self._kept.get(grid)
@@ -156,6 +164,11 @@ class LiveFacets:
         else:
             _clear(*kept)
         return _draw(*kept, grid, res, groups, kept=True, **options)
+
+
+def _check_icons(icons: object) -> None:
+    if isinstance(icons, str) and icons != "page":
+        raise SPCError(f"icons={icons!r}: give True, False or 'page'")
 
 
 def _clear(fig: Figure, axes: np.ndarray) -> None:
@@ -181,7 +194,7 @@ def _draw(
     ylab: str | None = None,
     units: str | None = None,
     annotations: Any = None,
-    icons: bool = True,
+    icons: bool | str = True,
     centre_labels: bool | None = None,
     kept: bool = False,
 ) -> Figure:
@@ -209,7 +222,7 @@ def _draw(
                     facet=key,
                     centre_labels=centre_labels,
                     annotations=annotations,
-                    icons=icons,
+                    icons=bool(icons) and icons != "page",
                     compact=True,
                     variation=verdicts.get(key),
                 )
@@ -224,6 +237,15 @@ def _draw(
             ax.yaxis.set_label_coords(0.0, 0.5)
             lo, hi = ax.get_xlim()
             xmin, xmax = min(xmin, lo), max(xmax, hi)
+        # the page draws the icons (as the overview grid's SVG) where the panels left room
+        fig._spc_icons = []
+        if icons == "page":
+            for ax, (key, rows) in zip(flat, groups, strict=False):
+                keys = icon_keys(rows, options, verdicts.get(key))
+                places = icon_places(ax, len(keys), COMPACT_ICON_IN, ICON_PAD_IN)
+                fig._spc_icons += [
+                    (k, x, y, COMPACT_ICON_IN) for k, (x, y) in zip(keys, places, strict=True)
+                ]
         for ax in flat[n:]:
             if kept:  # hidden: a later drawing may need the panel again
                 ax.set_visible(False)

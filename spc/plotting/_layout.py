@@ -27,8 +27,10 @@ LEFT_IN, RIGHT_IN, TOP_IN, AXIS_BOTTOM_IN = 0.85, 0.25, 0.62, 0.62
 TITLE_LINE_IN = 0.18
 #: The legend's handle length in font sizes (``plot`` sets it; other spacings are rc defaults).
 HANDLE_LENGTH = 1.8
-#: Size of a Making Data Count icon and the gap between icons, inches (``_icons.add_icons``).
+#: Size of a Making Data Count icon and the gap between icons, inches (``_icons.add_icons``);
+#: a small-multiples panel's icons are smaller.
 ICON_IN, ICON_PAD_IN = 0.42, 0.03
+COMPACT_ICON_IN = 0.26
 
 
 @functools.lru_cache(maxsize=2048)
