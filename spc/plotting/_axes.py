@@ -98,8 +98,7 @@ def y_axis(
 ) -> float | None:
     """Y range (no negative space for quantities that cannot be negative) and tick format;
     returns the upper limit when it is drawn off the scale, else None."""
-    vals = pd.concat([rows[c] for c in ("y", "cl", "lcl", "ucl", "target") if c in rows])
-    vals = vals[np.isfinite(vals.to_numpy(float))]
+    vals = _finite(rows, ("y", "cl", "lcl", "ucl", "target"))
     if len(vals) and vals.min() >= 0:
         lo, hi = ax.get_ylim()
         if lo < 0:
@@ -113,6 +112,13 @@ def y_axis(
     return off_scale
 
 
+def _finite(rows: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """The finite values of those of ``columns`` that ``rows`` has, as one float array."""
+    arrays = [rows[c].to_numpy(float) for c in columns if c in rows]
+    values = np.concatenate(arrays) if arrays else np.empty(0)
+    return values[np.isfinite(values)]
+
+
 def _upper_limit_off_scale(ax: Axes, rows: pd.DataFrame, compact: bool) -> float | None:
     """With few points (a T chart of rare events, a u chart month with tiny bed days) the upper
     limit can be many times the data, squashing them into the bottom of the chart. Then the
@@ -121,9 +127,7 @@ def _upper_limit_off_scale(ax: Axes, rows: pd.DataFrame, compact: bool) -> float
     if "ucl" not in rows:
         return None
     ucl = rows["ucl"].to_numpy(float)
-    others = pd.concat([rows[c] for c in ("y", "cl", "lcl", "target") if c in rows])
-    others = others.to_numpy(float)
-    others = others[np.isfinite(others)]
+    others = _finite(rows, ("y", "cl", "lcl", "target"))
     if not np.isfinite(ucl).any() or not len(others) or others.max() <= 0:
         return None
     top = others.max()

@@ -75,12 +75,20 @@ def point_categories(rows: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataF
     Count colours when ``options["improvement"]`` is ``"increase"``/``"decrease"``, otherwise
     every signal is ``neutral`` (purple).
     """
+    cat, colour = _point_categories(rows, options)
+    return pd.DataFrame({"category": cat, "colour": colour}, index=rows.index)
+
+
+def _point_categories(
+    rows: pd.DataFrame, options: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`point_categories` as two arrays (category, colour key): a chart draws with them."""
     m = len(rows)
     include = rows["include"].to_numpy(bool) if "include" in rows else np.ones(m, bool)
-    signal = rows["signal"].fillna(False).to_numpy(bool) if "signal" in rows else np.zeros(m, bool)
+    signal = _flags(rows, "signal") if "signal" in rows else np.zeros(m, bool)
     outside = np.zeros(m, bool)
     for col in rule_columns("outside") & set(rows.columns):
-        outside |= rows[col].fillna(False).to_numpy(bool)
+        outside |= _flags(rows, col)
     cat = np.where(
         ~include,
         "excluded",
@@ -94,7 +102,15 @@ def point_categories(rows: pd.DataFrame, options: Mapping[str, Any]) -> pd.DataF
     if mdc:
         colour[sig_rows & (pt == "special_cause_improvement")] = "improvement"
         colour[sig_rows & (pt == "special_cause_concern")] = "concern"
-    return pd.DataFrame({"category": cat, "colour": colour}, index=rows.index)
+    return cat, colour
+
+
+def _flags(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """A column of true/false flags (missing: false) as a boolean array."""
+    values = rows[column]
+    if values.dtype == bool:  # the usual case: no missing values to fill
+        return values.to_numpy()
+    return values.fillna(False).to_numpy(bool)
 
 
 # --------------------------------------------------------------------------- the chart
@@ -373,11 +389,22 @@ def draw_chart(
     ms = 3.2 if compact else 5.0
     lw = 0.9 if compact else 1.3
     handles: dict[str, Any] = {}
+    # the lines' columns as arrays once (pandas selections per phase and line cost more than
+    # the drawing of a small-multiples panel)
+    lines = {
+        c: rows[c].to_numpy(float)
+        for c in ("cl", "ucl", "lcl", "ucl_95", "lcl_95", "target")
+        if c in rows
+    }
+
+    def drawn(column: str) -> bool:
+        return column in lines and not np.isnan(lines[column]).all()
+
     # a baseline frozen by freeze or judged from a change: solid over it, dashed beyond
-    frozen = "baseline" in rows and not rows["baseline"].all()
-    has_limits = "ucl" in rows and rows["ucl"].notna().any()
+    baseline = rows["baseline"].to_numpy(bool) if "baseline" in rows else None
+    frozen = baseline is not None and not baseline.all()
     line_roles = [("cl", COLOURS["cl"], "-", 1.0 * lw, "Centre line")]
-    if has_limits or ("lcl" in rows and rows["lcl"].notna().any()):
+    if drawn("ucl") or drawn("lcl"):
         line_roles += [
             ("ucl", COLOURS["limit"], "-", 0.8 * lw, "Control limits (3 sigma)"),
             ("lcl", COLOURS["limit"], "-", 0.8 * lw, "Control limits (3 sigma)"),
@@ -387,25 +414,25 @@ def draw_chart(
             ("ucl_95", COLOURS["limit95"], ":", 0.8 * lw, "2-sigma limits"),
             ("lcl_95", COLOURS["limit95"], ":", 0.8 * lw, "2-sigma limits"),
         ]
-    if "target" in rows and rows["target"].notna().any():
+    if drawn("target"):
         line_roles.append(("target", COLOURS["target"], (0, (5, 2)), 0.9 * lw, "Target"))
 
     data_kw = dict(color=COLOURS["data"], linewidth=0.9 * lw, zorder=2)
     data_kw.update(line_kw)
     centre_label_at: list[tuple[float, float, np.ndarray]] = []
+    phase_signal = _flags(rows, "phase_signal") if "phase_signal" in rows else None
     for p in pd.unique(parts):
         sel = parts == p
         pxs = xs[sel]
         ax.plot(pxs, y[sel], gid="data", **data_kw)
         base_mask = np.ones(sel.sum(), bool)
         if frozen:
-            b = rows.loc[sel, "baseline"].to_numpy(bool)
+            b = baseline[sel]
             if b.any():
                 last_b = np.flatnonzero(b)[-1]
                 base_mask = np.arange(len(b)) <= last_b
         for role, colour, ls, width, label in line_roles:
-            vals = rows.loc[sel, role].to_numpy(float)
-            sx, sy = step_xy(pxs, vals, spacing)
+            sx, sy = step_xy(pxs, lines[role][sel], spacing)
             bm = np.repeat(base_mask, 2)
             ext = ~bm
             # Frozen limits: solid over the baseline, dashed where they are extended.
@@ -428,19 +455,20 @@ def draw_chart(
                 )
                 if role in ("cl", "ucl"):
                     handles.setdefault("Frozen baseline, extended", h2)
-        if "phase_signal" in rows and rows.loc[sel, "phase_signal"].any():
+        if phase_signal is not None and phase_signal[sel].any():
             handles.setdefault(
                 PHASE_SIGNAL_LABEL, _phase_signal_line(ax, rows, sel, pxs, spacing, lw)
             )
-        if centre_labels and "cl" in rows:
-            cl_vals = rows.loc[sel, "cl"].dropna()
+        if centre_labels and "cl" in lines:
+            cl_vals = lines["cl"][sel]
+            cl_vals = cl_vals[~np.isnan(cl_vals)]
             if len(cl_vals):
                 right = pxs[-1] + (0.4 * (pxs[-1] - pxs[-2]) if len(pxs) > 1 else 0.4 * spacing)
-                centre_label_at.append((right, float(cl_vals.iloc[-1]), sel))
+                centre_label_at.append((right, float(cl_vals[-1]), sel))
 
-    cats = point_categories(rows, options)
-    for (cat, col), idx in cats.groupby(["category", "colour"], sort=True).groups.items():
-        idx = np.asarray(idx)
+    categories, colours = _point_categories(rows, options)
+    for cat, col in sorted(set(zip(categories.tolist(), colours.tolist(), strict=True))):
+        idx = np.flatnonzero((categories == cat) & (colours == col))
         face = COLOURS[col] if cat != "excluded" else "white"
         edge = COLOURS["edge"] if cat in ("outside", "run") else COLOURS["data"]
         size = ms * (1.35 if cat == "outside" else 1.15 if cat == "run" else 1.0)
