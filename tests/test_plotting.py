@@ -8,12 +8,15 @@ and look at them before committing.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import os
 import re
+import threading
 import warnings
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import matplotlib
@@ -263,6 +266,53 @@ def test_svg_is_byte_identical_and_png_deterministic() -> None:
             outs.append(buf.getvalue())
     assert outs[0] == outs[2] and outs[1] == outs[3]
     assert b"<title>" in outs[0] or b"dc:title" in outs[0]
+
+
+def test_inline_svg_text_sizes_kept_across_saves_change_no_byte(monkeypatch) -> None:
+    """``inline_svg`` measures text from a cache kept across saves: every chart's SVG is byte
+    for byte what matplotlib's own measuring gives (charts of several kinds, small multiples
+    and a text with mathematics), and matplotlib's method is back after every save, whether
+    saves run one after another, overlap in threads or fail."""
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    from spc.plotting import _inline, inline_svg
+
+    own = RendererSVG.get_text_width_height_descent
+
+    def charts() -> list:
+        res = spc.qic(
+            pd.concat([ward_frame("u").assign(w=w) for w in "AB"]),
+            x="month", y="y", n="n", chart="u", facet="w",
+        )  # fmt: skip
+        ax = plot(result("p", target=15.0, improvement="decrease"), title="p chart, $\\alpha$")
+        return [plot(result("c")).figure, ax.figure, plot_facets(res)]
+
+    kept = [inline_svg(fig, "chart") for fig in charts()]
+    assert RendererSVG.get_text_width_height_descent is own
+    monkeypatch.setattr(_inline, "_text_sizes_kept", contextlib.nullcontext)
+    measured = [inline_svg(fig, "chart") for fig in charts()]
+    assert kept == measured
+    monkeypatch.undo()
+    # saves overlapping in threads (matplotlib itself does not draw safely in threads, so the
+    # saves are stood in for by their measuring contexts): back once the last one ends
+    inside = threading.Barrier(4)
+
+    def save() -> bool:
+        with _inline._text_sizes_kept():
+            inside.wait()
+            swapped = RendererSVG.get_text_width_height_descent is not own
+            inside.wait()
+        return swapped
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(lambda _: save(), range(4)))
+    assert RendererSVG.get_text_width_height_descent is own
+    broken = plot(result("c")).figure
+    broken.savefig = None  # saving fails
+    with pytest.raises(TypeError):
+        inline_svg(broken, "chart")
+    assert RendererSVG.get_text_width_height_descent is own
+    plt.close(broken)
 
 
 def test_importing_and_plotting_leave_rcparams_alone() -> None:
