@@ -86,3 +86,32 @@ def test_funnel_is_exported_at_top_level() -> None:
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
+
+
+def test_funnels_from_the_kept_figure_match_new_figures() -> None:
+    """The overview draws its funnel plots into one kept figure (``LiveChart.draw_funnel``):
+    each SVG must be byte for byte a new figure's, whether the one before it had a linear or a
+    logarithmic denominator axis (denominators over more than a decade)."""
+    import matplotlib.pyplot as plt
+
+    from spc.plotting import LiveChart, funnel, inline_svg
+
+    teams = [f"T{i}" for i in range(6)]
+    wide = pd.DataFrame({"team": teams, "events": [1, 4, 9, 30, 80, 260],
+                         "days": [120, 500, 1_800, 5_000, 16_000, 45_000]})  # fmt: skip
+    narrow = pd.DataFrame({"team": teams, "events": [3, 9, 5, 7, 2, 8],
+                           "n": [900, 1_100, 1_000, 1_300, 950, 1_200]})  # fmt: skip
+    cases = [
+        (wide, {"y": "events", "n": "days", "chart": "u", "multiply": 1000}),
+        (narrow, {"y": "events", "n": "n", "chart": "p", "multiply": 100}),
+        (narrow, {"y": "events", "n": "n", "chart": "u", "improvement": "decrease"}),
+        (wide, {"y": "events", "n": "days", "chart": "u", "title": "Wide again"}),
+    ]
+    live = LiveChart()
+    for frame, options in [*cases, *reversed(cases)]:
+        ax = funnel(frame, label="team", **options)
+        fresh = inline_svg(ax.figure, "funnel", close=True)
+        kept = live.draw_funnel(frame, label="team", **options)
+        assert kept.get_xscale() == ("log" if frame is wide else "linear")
+        assert inline_svg(kept.figure, "funnel", close=False) == fresh, options
+    plt.close("all")

@@ -315,6 +315,35 @@ def test_inline_svg_text_sizes_kept_across_saves_change_no_byte(monkeypatch) -> 
     plt.close(broken)
 
 
+def test_date_ticks_are_worked_out_once_per_view() -> None:
+    """``OncePerView``: the ticks of the calendar locator it wraps, for every view, worked out
+    once per view in a save (matplotlib asks three times) and again when the view changes."""
+    import matplotlib.dates as mdates
+
+    from spc.plotting._axes import OncePerView
+
+    calls = []
+
+    class Counted(mdates.MonthLocator):
+        def __call__(self):
+            calls.append(tuple(self.axis.get_view_interval()))
+            return super().__call__()
+
+    ax = plot(result("u"))  # a monthly chart: its x axis holds dates
+    inner = Counted(bymonth=range(1, 13, 3))
+    ax.xaxis.set_major_locator(OncePerView(inner))
+    reference = mdates.MonthLocator(bymonth=range(1, 13, 3))
+    reference.set_axis(ax.xaxis)
+    views = [("2021-01-01", "2023-12-31"), ("2021-06-15", "2022-02-01"), ("2022-01", "2026-01")]
+    for lo, hi in views:
+        ax.set_xlim(pd.Timestamp(lo), pd.Timestamp(hi))
+        calls.clear()
+        save(ax, io.StringIO(), format="svg", close=False)
+        assert len(set(calls)) == len(calls) == 1  # once, for this view
+        assert np.array_equal(ax.xaxis.get_major_locator()(), reference())
+    plt.close(ax.figure)
+
+
 def test_importing_and_plotting_leave_rcparams_alone() -> None:
     before = dict(matplotlib.rcParams)
     plot(result("c"))

@@ -85,8 +85,41 @@ def set_date_ticks(ax: Axes, xs: np.ndarray, period: str | None, compact: bool) 
     else:
         loc = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
         fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
-    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_locator(OncePerView(loc))
     ax.xaxis.set_major_formatter(fmt)
+
+
+class OncePerView(ticker.Locator):
+    """A date locator whose ticks are worked out once per view of the axis.
+
+    matplotlib asks an axis for its ticks three times in every save (to draw them, to size the
+    spine, to place the axis label), and a calendar locator works them out with dateutil's
+    rules each time: the slowest part of drawing a date axis. The ticks depend on the view
+    alone, so they are kept until it changes.
+    """
+
+    def __init__(self, locator: ticker.Locator) -> None:
+        self.locator = locator
+        self._kept: tuple[tuple[float, float], np.ndarray] | None = None
+
+    def set_axis(self, axis: Any) -> None:
+        super().set_axis(axis)
+        self.locator.set_axis(axis)
+
+    def __call__(self) -> np.ndarray:
+        view = tuple(float(v) for v in self.axis.get_view_interval())
+        if self._kept is None or self._kept[0] != view:
+            self._kept = (view, np.asarray(self.locator()))
+        return self._kept[1].copy()
+
+    def tick_values(self, vmin: float, vmax: float) -> Any:
+        return self.locator.tick_values(vmin, vmax)
+
+    def nonsingular(self, v0: float, v1: float) -> tuple[float, float]:
+        return self.locator.nonsingular(v0, v1)
+
+    def view_limits(self, vmin: float, vmax: float) -> tuple[float, float]:
+        return self.locator.view_limits(vmin, vmax)
 
 
 #: An upper limit this many times above everything else is drawn off the scale (labelled).

@@ -21,6 +21,7 @@ from spc.text.labels import humanise
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: (marker, colour key, legend label) per outlier category; shape and colour both change.
 _STYLE = {
@@ -39,6 +40,15 @@ def _colours(improvement: str | None) -> dict[str, str]:
     if improvement == "decrease":
         return {"high": "concern", "low": "improvement"}
     return {"high": "neutral", "low": "neutral"}
+
+
+def funnel_margins(fig: Figure) -> None:
+    """The fixed margins of a funnel plot on a figure of its own (room for the axis labels
+    and the legend under it; no layout engine)."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=0.85 / width, right=1 - 0.25 / width, top=1 - 0.5 / height, bottom=1.05 / height
+    )
 
 
 def funnel(
@@ -80,12 +90,7 @@ def funnel(
             import matplotlib.pyplot as plt
 
             fig, ax = plt.subplots(figsize=figsize)
-            fig.subplots_adjust(
-                left=0.85 / figsize[0],
-                right=1 - 0.25 / figsize[0],
-                top=1 - 0.5 / figsize[1],
-                bottom=1.05 / figsize[1],
-            )
+            funnel_margins(fig)
         lo_n, hi_n = float(data["n"].min()), float(data["n"].max())
         grid = np.geomspace(max(lo_n * 0.85, 1e-9), hi_n * 1.1, 120)
         for lev in sorted(levels):

@@ -71,6 +71,16 @@ class LiveChart:
         self._clear()
         return plot(res, ax=self.ax, own_layout=True, **options)
 
+    def draw_funnel(self, df: Any, y: str, n: str, label: str, **options: Any) -> Axes:
+        """Draw a funnel plot (as :func:`spc.plotting.funnel` does on a figure of its own) in
+        place of the previous chart; returns the Axes. The overview draws one per measure."""
+        from spc.plotting._funnel import funnel, funnel_margins
+
+        self._clear()
+        self.ax.set_xscale("linear")  # a funnel over more than a decade left it logarithmic
+        funnel_margins(self.figure)
+        return funnel(df, y, n, label, ax=self.ax, **options)
+
     def png(self, description: str | None = None) -> bytes:
         """The figure as PNG bytes (as ``spc.plotting.save`` writes them, quickly compressed)."""
         title = self.ax.get_title(loc="left") or self.ax.get_title()

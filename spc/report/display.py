@@ -87,6 +87,18 @@ def small_multiples_html(res: Any, title: str, alt: str) -> str:
     return facets_html(live.draw(res, title=title, icons="page"), alt, close=False)
 
 
+def funnel_html(latest: pd.DataFrame, alt: str, **options: Any) -> str:
+    """A funnel plot of ``latest`` (``spc.plotting.funnel``'s arguments) as
+    :func:`figure_html` shows it, drawn into this thread's kept figure: the overview draws one
+    per measure (the SVG is byte for byte that of a new figure)."""
+    live = getattr(_REUSED, "funnel", None)
+    if live is None:
+        from spc.plotting import LiveChart
+
+        live = _REUSED.funnel = LiveChart()
+    return figure_html(live.draw_funnel(latest, **options).figure, alt, close=False)
+
+
 def _period_text(report: TeamReport) -> str:
     if not report.sections:
         return ""
@@ -279,7 +291,6 @@ def overview_blocks(
     """The HTML blocks of the collaborative overview in order (see :func:`show_overview`),
     each chart drawn as its block comes."""
     from spc.data.catalogue import get_measure
-    from spc.plotting import funnel
     from spc.text.labels import humanise
 
     settings = as_chart_settings(settings)
@@ -321,8 +332,9 @@ def overview_blocks(
         latest = rows[rows["period"] == month]
         if latest["team"].nunique() < 3:
             continue
-        ax = funnel(
+        yield funnel_html(
             latest,
+            f"Funnel plot of {m.title} by team, {month:%B %Y}",
             y="numerator",
             n="denominator",
             label="team",
@@ -333,7 +345,6 @@ def overview_blocks(
             improvement=m.improvement,
             xlab=f"Denominator: {humanise(' + '.join(m.denominator))}",
         )
-        yield figure_html(ax.figure, f"Funnel plot of {m.title} by team, {month:%B %Y}")
     sustained = sustained_improvement(data, chosen, rules, settings=settings, charts=charts)
     if len(sustained):
         table = sustained[
