@@ -167,6 +167,19 @@ def test_killing_the_driver_stops_its_workers(tmp_path) -> None:
     assert leftovers(out) == []
 
 
+def test_only_the_fork_server_ends_at_once_at_exit() -> None:
+    """``spc.render.preload`` makes the fork server end at once (``os._exit(0)``) when the
+    driver has gone; imported anywhere else it leaves the process's exit alone: its status,
+    and the exit work (here a message) that follows."""
+    code = (
+        "import atexit, sys; atexit.register(print, 'exit work ran'); "
+        "import spc.render.preload; sys.exit(3)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr
+    assert "exit work ran" in done.stdout
+
+
 # ------------------------------------------------------------------ the output folder
 
 

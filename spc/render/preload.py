@@ -6,11 +6,19 @@ Then papermill, nbconvert, pandas, matplotlib and the report modules are importe
 exporter is built (its templates compiled: 0.6 s) and the IPython shell that runs the cells
 is made with its fresh state recorded. A forked worker inherits all of it. Should any of
 it fail here, nothing is lost: each worker's warm-up does it again and reports the error.
+
+When the driver is gone the fork server ends at once: tearing down what it imported, and
+IPython's own exit work, took 0.1 to 0.3 s, and a caller reading the driver's output (a pipe,
+``make``, a benchmark) waited for the server too, which holds that output open. It has nothing
+to save or flush; its workers end on their own (they watch the driver).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import os
+import sys
 
 with contextlib.suppress(Exception):
     from spc.render.inprocess import get_shell
@@ -18,3 +26,13 @@ with contextlib.suppress(Exception):
 
     _exporter()
     get_shell()
+
+
+def _end_now() -> None:
+    os._exit(0)
+
+
+# only in the fork server itself (``python -c "from multiprocessing.forkserver import main;
+# ..."``): atexit runs the latest registration first, so nothing after this runs
+if sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules:
+    atexit.register(_end_now)
