@@ -344,6 +344,36 @@ def test_date_ticks_are_worked_out_once_per_view() -> None:
     plt.close(ax.figure)
 
 
+def test_kept_small_multiples_match_new_ones_shared_y_and_categories() -> None:
+    """``LiveFacets`` beyond the overview's grids: panels on one y scale, a chart of
+    categories (no dates) after charts of months and back, and fewer panels than the grid
+    holds; every SVG byte for byte a new figure's."""
+    from spc.plotting import LiveFacets, inline_svg
+
+    def faceted(wards: int, seed: int) -> object:
+        frames = [ward_frame("u", seed=seed + k).assign(ward=f"W{k}") for k in range(wards)]
+        return spc.qic(pd.concat(frames), x="month", y="y", n="n", chart="u", facet="ward")
+
+    months = [faceted(4, 0), faceted(3, 10), faceted(4, 20)]
+    units = [f"Unit {i:02d}" for i in range(12)]
+    sites = pd.concat(
+        [ward_frame("c", seed=k).head(12).assign(unit=units, site=s) for k, s in enumerate("ABC")]
+    )
+    categories = spc.qic(sites, x="unit", y="y", chart="c", facet="site")  # 3 panels, as months[1]
+    live = LiveFacets()
+    for res, options in [
+        (months[0], {}),
+        (months[1], {"sharey": True}),
+        (categories, {}),
+        (months[2], {}),
+        (months[0], {"sharey": True}),
+        (months[1], {}),
+        (categories, {"icons": "page"}),
+    ]:
+        fresh = inline_svg(plot_facets(res, **options), "panels", close=True)
+        assert inline_svg(live.draw(res, **options), "panels", close=False) == fresh, options
+
+
 def test_importing_and_plotting_leave_rcparams_alone() -> None:
     before = dict(matplotlib.rcParams)
     plot(result("c"))

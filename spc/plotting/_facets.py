@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import matplotlib as mpl
 import numpy as np
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -143,7 +144,8 @@ class LiveFacets:
     """
 
     def __init__(self) -> None:
-        self._kept: dict[_Grid, tuple[Figure, np.ndarray]] = {}
+        # by grid and whether x holds dates (a date axis keeps its date units)
+        self._kept: dict[tuple[_Grid, bool], tuple[Figure, np.ndarray]] = {}
 
     def draw(
         self,
@@ -158,9 +160,10 @@ class LiveFacets:
         _check_icons(options.get("icons", True))
         groups = split_facets(res.data, res.options)
         grid = _grid(len(groups), ncols, sharey, panel_size)
-        kept = self._kept.get(grid)
+        key = (grid, bool(pd.api.types.is_datetime64_any_dtype(res.data["x"])))
+        kept = self._kept.get(key)
         if kept is None:
-            kept = self._kept[grid] = grid.make(pyplot=False)
+            kept = self._kept[key] = grid.make(pyplot=False)
         else:
             _clear(*kept)
         return _draw(*kept, grid, res, groups, kept=True, **options)
