@@ -70,6 +70,8 @@ def test_each_report_starts_from_a_clean_kernel(rendered) -> None:
         assert re.search(r'id="?leak"?>clean</p>', page)
         assert re.search(r'id="?env"?>clean</p>', page)
         assert not re.search(r'id="?width"?>7(\.0)?</p>', page)
+        # collecting cycles, though off in the fork server the worker was forked from
+        assert re.search(r'id="?gc"?>True</p>', page)
         assert 'src="data:image/png;base64,' in page  # the inline figure, as in Jupyter
         nb = json.loads((out / outcome.ipynb).read_text())
         counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]

@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -86,6 +87,7 @@ def _worker_init(driver: int) -> None:
 
     global _in_pool_worker
     _in_pool_worker = True
+    gc.enable()  # off in the fork server it came from (``spc.render.preload``)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_now)
     util.Finalize(None, shutdown_all, exitpriority=10)
