@@ -122,15 +122,10 @@ def plot_facets(
     groups = split_facets(res.data, res.options)
     grid = _grid(len(groups), ncols, sharey, panel_size)
     fig, axes = grid.make(pyplot=True)
-    options = dict(
-        title=title,
-        ylab=ylab,
-        units=units,
-        annotations=annotations,
-        icons=icons,
-        centre_labels=centre_labels,
-    )
-    return _draw(fig, axes, grid, res, groups, **options)
+    return _draw(
+        fig, axes, grid, res, groups, title=title, ylab=ylab, units=units,
+        annotations=annotations, icons=icons, centre_labels=centre_labels,
+    )  # fmt: skip
 
 
 class LiveFacets:
