@@ -169,11 +169,11 @@ def test_killing_the_driver_stops_its_workers(tmp_path) -> None:
 
 def test_only_the_fork_server_ends_at_once_at_exit() -> None:
     """``spc.render.preload`` makes the fork server end at once (``os._exit(0)``) when the
-    driver has gone; imported anywhere else it leaves the process's exit alone: its status,
-    and the exit work (here a message) that follows."""
+    driver has gone, and collects no cycles; imported anywhere else it leaves the process's
+    collection on and its exit alone: its status, and the exit work (here a message)."""
     code = (
-        "import atexit, sys; atexit.register(print, 'exit work ran'); "
-        "import spc.render.preload; sys.exit(3)"
+        "import atexit, gc, sys; atexit.register(print, 'exit work ran'); "
+        "import spc.render.preload; assert gc.isenabled(); sys.exit(3)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 3, done.stderr

@@ -21,6 +21,10 @@ import gc
 import os
 import sys
 
+#: True in the fork server itself (``python -c "from multiprocessing.forkserver import main;
+#: ..."``), the only process meant to import this module.
+IN_FORK_SERVER = sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules
+
 # No cycle collection while importing: it found nothing to free and took a sixth of the time.
 # What is loaded is then frozen (never scanned again), as Python advises before forking: a
 # worker's collections do not touch the pages it shares with the server. The server itself
@@ -33,13 +37,13 @@ with contextlib.suppress(Exception):
     _exporter()
     get_shell()
 gc.freeze()
+if not IN_FORK_SERVER:
+    gc.enable()
 
 
 def _end_now() -> None:
     os._exit(0)
 
 
-# only in the fork server itself (``python -c "from multiprocessing.forkserver import main;
-# ..."``): atexit runs the latest registration first, so nothing after this runs
-if sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules:
+if IN_FORK_SERVER:  # atexit runs the latest registration first, so nothing after this runs
     atexit.register(_end_now)
