@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +77,9 @@ def small_multiples_html(res: Any, title: str, alt: str) -> str:
     one per measure, nearly all of one grid shape, and a kept grid keeps its Axes and ticks
     (the SVG is byte for byte that of a new figure; two fifths less time). The panels' icons
     are the grid's SVG, set into the page (a tenth less time again)."""
-    from spc.plotting import facets_html
+    from spc.plotting import LiveFacets, facets_html
 
-    live = getattr(_REUSED, "facets", None)
-    if live is None:
-        from spc.plotting import LiveFacets
-
-        live = _REUSED.facets = LiveFacets()
+    live = _kept("facets", LiveFacets)
     return facets_html(live.draw(res, title=title, icons="page"), alt, close=False)
 
 
@@ -91,12 +87,19 @@ def funnel_html(latest: pd.DataFrame, alt: str, **options: Any) -> str:
     """A funnel plot of ``latest`` (``spc.plotting.funnel``'s arguments) as
     :func:`figure_html` shows it, drawn into this thread's kept figure: the overview draws one
     per measure (the SVG is byte for byte that of a new figure)."""
-    live = getattr(_REUSED, "funnel", None)
-    if live is None:
-        from spc.plotting import LiveChart
+    from spc.plotting import LiveChart
 
-        live = _REUSED.funnel = LiveChart()
+    live = _kept("funnel", LiveChart)
     return figure_html(live.draw_funnel(latest, **options).figure, alt, close=False)
+
+
+def _kept(name: str, make: Callable[[], Any]) -> Any:
+    """This thread's kept figure ``name`` (see ``_REUSED``), made by ``make`` on first use."""
+    live = getattr(_REUSED, name, None)
+    if live is None:
+        live = make()
+        setattr(_REUSED, name, live)
+    return live
 
 
 def _period_text(report: TeamReport) -> str:
@@ -145,14 +148,10 @@ def section_chart_html(section: MeasureSection) -> str:
     this thread's reused figure (``spc.plotting.LiveChart``): a team report draws many charts
     of one size, and a kept figure reuses its axes, ticks and text measurements (the SVG is
     byte for byte that of a new figure; a third less time)."""
-    from spc.plotting import chart_html
+    from spc.plotting import LiveChart, chart_html
+    from spc.plotting._style import PAGE_FIGSIZE
 
-    live = getattr(_REUSED, "chart", None)
-    if live is None:
-        from spc.plotting import LiveChart
-        from spc.plotting._style import PAGE_FIGSIZE
-
-        live = _REUSED.chart = LiveChart(PAGE_FIGSIZE)
+    live = _kept("chart", lambda: LiveChart(PAGE_FIGSIZE))
     ax = live.draw(section.result, annotations=annotations_for(section), **CHART_OPTIONS)
     return chart_html(ax, f"{section.title}. {section.caption}")
 
